@@ -1,0 +1,3 @@
+from doorwatch.cli import main
+
+main()
