@@ -1,0 +1,116 @@
+"""The audit pipeline: collect -> attribute -> judge -> one AuditReport."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import socket
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from doorwatch.collect import collect_all
+from doorwatch.collect.machine import MachineRoot
+from doorwatch.model import AuditReport, Inventory, MachineInfo, PolicyRef, Severity
+from doorwatch.policy.evaluate import evaluate
+from doorwatch.policy.schema import LoadedPolicy
+
+
+def machine_info(machine: MachineRoot) -> MachineInfo:
+    """Host name, a hashed machine id, OS and kernel, read through the root."""
+    machine_id = machine.read_value("/etc/machine-id", "system")
+    os_release = _os_release(machine.read_text("/etc/os-release", "system") or machine.read_text("/usr/lib/os-release", "system") or "")
+    return MachineInfo(
+        hostname=machine.read_value("/etc/hostname", "system") or (socket.gethostname() if machine.live else None),
+        # The raw machine-id is a secret-ish stable identifier; a hash still joins audits of one machine.
+        machine_id=hashlib.sha256(machine_id.encode()).hexdigest()[:32] if machine_id else None,
+        os=os_release.get("PRETTY_NAME") or os_release.get("NAME"),
+        kernel=machine.read_value("/proc/sys/kernel/osrelease", "system"),
+        arch=platform.machine() if machine.live else None,
+        root=str(machine.root),
+        source="live" if machine.live else "root",
+    )
+
+
+def _os_release(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip('"')
+    return values
+
+
+def inventory(root: Path | str = "/") -> tuple[Inventory, dict[str, float]]:
+    """Inventory a live machine or a recorded tree, with origins attributed. Returns timings per stage."""
+    machine = MachineRoot(root)
+    started = time.perf_counter()
+    info = machine_info(machine)
+    components, features, timings = collect_all(machine)
+    inv = Inventory(machine=info, components=components, features=features, notes=machine.notes)
+    timings["collect"] = time.perf_counter() - started
+    return attribute(inv, timings), timings
+
+
+def inventory_from_imports(paths: list[Path]) -> Inventory:
+    """One inventory from saved outputs of other tools (lspci, lsusb, dmidecode, CycloneDX, osquery)."""
+    from doorwatch.collect.imports import import_file
+
+    inv = Inventory(machine=MachineInfo(source="import", root=""))
+    seen: set[str] = set()
+    for path in paths:
+        imported = import_file(Path(path))
+        if inv.machine.hostname is None and imported.machine.hostname:
+            inv.machine = imported.machine
+        for component in imported.components:
+            if component.ref not in seen:
+                seen.add(component.ref)
+                inv.components.append(component)
+        inv.features.extend(imported.features)
+        inv.notes.extend(imported.notes)
+    inv.machine.root = ", ".join(str(p) for p in paths)
+    return inv
+
+
+def attribute(inv: Inventory, timings: dict[str, float] | None = None) -> Inventory:
+    """Fill maker, country and parent of every component from the knowledge base."""
+    from doorwatch.kb import KnowledgeBase
+
+    started = time.perf_counter()
+    kb = KnowledgeBase.load()
+    inv.components = [kb.attribute(component) for component in inv.components]
+    if timings is not None:
+        timings["attribute"] = time.perf_counter() - started
+    return inv
+
+
+def judge(
+    inv: Inventory,
+    loaded: LoadedPolicy,
+    clearance: str | None,
+    parameters: dict[str, list[str]],
+    fail_on: Severity = Severity.HIGH,
+) -> AuditReport:
+    """Apply the policy to an attributed inventory; the verdict fails at `fail_on` or above."""
+    judgement = evaluate(loaded, inv.components, inv.features, clearance, parameters)
+    findings = judgement.findings
+    return AuditReport(
+        **inv.model_dump(exclude={"tool"}),
+        audit_id=str(uuid.uuid4()),
+        policy=PolicyRef(name=loaded.policy.name, clearance=judgement.clearance, parameters=judgement.parameters, sha256=loaded.sha256),
+        verdict="fail" if any(Severity(f.severity).at_least(Severity(fail_on)) for f in findings) else "pass",
+        findings=findings,
+        summary=summarise(inv, findings),
+    )
+
+
+def summarise(inv: Inventory, findings) -> dict:
+    """Counts a reader wants first: components by kind and country, findings by severity."""
+    return {
+        "components": len(inv.components),
+        "by_kind": dict(Counter(c.kind for c in inv.components).most_common()),
+        "by_country": dict(Counter(c.country or ("community" if c.origin == "community" else "unknown") for c in inv.components).most_common()),
+        "findings_by_severity": {sev.value: sum(1 for f in findings if f.severity == sev.value) for sev in Severity},
+        "notes": len(inv.notes),
+    }
