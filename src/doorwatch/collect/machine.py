@@ -17,6 +17,23 @@ from doorwatch.model import Note
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
+# procfs sysctl files allocate a kernel buffer of the size asked for; a 16 MB read fails with ENOMEM.
+_CHUNK = 64 * 1024
+
+
+def _read_limited(handle, limit: int) -> bytes:
+    """Up to `limit` bytes, read in chunks the kernel can serve."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < limit:
+        chunk = handle.read(min(_CHUNK, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 class MachineRoot:
     def __init__(self, root: Path | str = "/", *, live: bool | None = None) -> None:
         self.root = Path(root)
@@ -39,7 +56,7 @@ class MachineRoot:
         """The file's text, or None. A missing file is noted only when `expected`; an unreadable one always."""
         try:
             with open(self.path(machine_path), "rb") as handle:
-                data = handle.read(MAX_TEXT_BYTES)
+                data = _read_limited(handle, MAX_TEXT_BYTES)
         except FileNotFoundError:
             if expected:
                 self.note(source, machine_path, "missing")
@@ -63,7 +80,7 @@ class MachineRoot:
     def read_bytes(self, machine_path: str, source: str = "read", limit: int = MAX_TEXT_BYTES) -> bytes | None:
         try:
             with open(self.path(machine_path), "rb") as handle:
-                return handle.read(limit)
+                return _read_limited(handle, limit)
         except FileNotFoundError:
             return None
         except OSError as err:
