@@ -16,6 +16,8 @@ import lzma
 import re
 from typing import Iterator
 
+import zstandard
+
 from doorwatch.collect.machine import MachineRoot
 from doorwatch.collect.system import kernel_release
 from doorwatch.collect.util import pci_devices, usb_devices
@@ -29,7 +31,14 @@ _ESRT_TYPES = {"0": "unknown", "1": "system", "2": "device", "3": "driver"}
 # The strings of a module's .modinfo section are NUL-separated "key=value" pairs; scanning for them
 # is what modinfo does after locating the section, and avoids parsing a whole relocatable ELF per module.
 _FIRMWARE_ENTRY = re.compile(rb"(?:^|\x00)firmware=([A-Za-z0-9_./+-]+)(?=\x00)")
-_DECOMPRESS = {".xz": lzma.decompress, ".gz": gzip.decompress}
+
+
+def _zstd_decompress(data: bytes) -> bytes:
+    # Kernel modules are zstd frames without a declared size, so decompress as a stream.
+    return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+
+
+_DECOMPRESS = {".xz": lzma.decompress, ".gz": gzip.decompress, ".zst": _zstd_decompress}
 _FIRMWARE_SUFFIXES = ("", ".zst", ".xz")
 MAX_MODULE_BYTES = 64 * 1024 * 1024
 
@@ -76,10 +85,8 @@ def _module_paths(machine: MachineRoot, release: str) -> dict[str, str]:
     return paths
 
 
-def declared_firmware(machine: MachineRoot, module_path: str) -> list[str] | None:
-    """The firmware file names a module file declares in its .modinfo section; None when it cannot be read."""
-    if module_path.endswith(".zst"):
-        return None  # Python 3.11 has no zstd decompressor
+def declared_firmware(machine: MachineRoot, module_path: str) -> list[str]:
+    """The firmware file names a module file declares in its .modinfo section ([] when it cannot be read)."""
     data = machine.read_bytes(module_path, SOURCE, MAX_MODULE_BYTES)
     if data is None:
         return []
@@ -87,7 +94,7 @@ def declared_firmware(machine: MachineRoot, module_path: str) -> list[str] | Non
         if module_path.endswith(suffix):
             try:
                 data = decompress(data)
-            except (lzma.LZMAError, OSError, EOFError) as err:
+            except (lzma.LZMAError, zstandard.ZstdError, OSError, EOFError) as err:
                 machine.note(SOURCE, module_path, f"cannot decompress: {err}")
                 return []
     return [match.decode() for match in _FIRMWARE_ENTRY.findall(data)]
@@ -136,18 +143,11 @@ def _declared_by_loaded_modules(machine: MachineRoot, release: str) -> dict[str,
     modules_text = machine.read_text("/proc/modules", SOURCE) or ""
     paths = _module_paths(machine, release)
     declared: dict[str, list[tuple[str, str]]] = {}
-    unread = []
     for module in (line.split()[0] for line in modules_text.splitlines() if line.strip()):
         if module not in paths:
             continue
-        names = declared_firmware(machine, paths[module])
-        if names is None:
-            unread.append(module)
-        for name in names or []:
+        for name in declared_firmware(machine, paths[module]):
             declared.setdefault(name, []).append((module, paths[module]))
-    if unread:
-        more = "..." if len(unread) > 5 else ""
-        machine.note(SOURCE, f"/lib/modules/{release}", f"{len(unread)} zstd-compressed modules not read for the firmware they declare: {', '.join(unread[:5])}{more}")
     return declared
 
 
