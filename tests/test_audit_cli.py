@@ -211,3 +211,16 @@ def test_policy_check_names_the_line(tmp_path):
     assert f"{bad}:6:" in result.stderr and "camra" in result.stderr
     good = doorwatch("policy", "check", str(Path(__file__).parents[1] / "src/doorwatch/policy/policies/domestic-only.yaml"))
     assert good.returncode == 0 and "ok" in good.stdout
+
+
+def test_export_gives_the_stored_bytes_that_the_digest_covers(tmp_path):
+    import hashlib
+
+    store = tmp_path / "audits.sqlite"
+    root = build_server(tmp_path / "srv")
+    assert doorwatch("audit", "--root", str(root), "--policy", "allow-all", "--format", "json", store=store).returncode == 0
+    listed = json.loads(doorwatch("history", "--format", "json", store=store).stdout)["audits"][0]
+    exported = tmp_path / "audit.json"
+    assert doorwatch("history", "--export", listed["audit_id"][:8], "-o", str(exported), store=store).returncode == 0
+    assert hashlib.sha256(exported.read_bytes()).hexdigest() == listed["sha256"]
+    assert json.loads(exported.read_bytes())["audit_id"] == listed["audit_id"]

@@ -18,17 +18,22 @@ FORMATS = [OutputFormat.TABLE, OutputFormat.JSON]
 def history(
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many, newest first.")] = 50,
+    export: Annotated[str | None, typer.Option("--export", help="Print one stored audit exactly as it was kept (canonical JSON, the bytes its SHA-256 covers): an id, its first characters, `latest` or `previous`.")] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
     """List past audits kept in the local store, newest first.
 
-    Use an id (or its first characters), `latest` or `previous` with `doorwatch diff`.
+    Use an id (or its first characters), `latest` or `previous` with `doorwatch diff` and `--export`.
     """
     from doorwatch.store import Store
 
-    chosen = choose_format(fmt, FORMATS, output)
     opened = Store(store)
+    if export is not None:
+        opened.load(export)  # checks the digest before anything is handed out
+        write_output(opened.resolve(export).document, output)
+        return
+    chosen = choose_format(fmt, FORMATS, output)
     rows = opened.list(limit)
     if chosen is OutputFormat.JSON:
         keys = ("audit_id", "created_at", "hostname", "policy", "clearance", "verdict", "components", "findings", "worst", "sha256")
