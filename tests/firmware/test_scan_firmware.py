@@ -1,0 +1,60 @@
+"""`doorwatch scan` on a firmware image: every finding sits on the file inside the
+image that it is about, and the MIPS program's magic trigger is reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def scan_json(image) -> tuple[int, dict]:
+    result = subprocess.run([sys.executable, "-m", "doorwatch", "scan", "--format", "json", str(image)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), f"doorwatch scan failed on firmware: {result.stderr.strip()}"
+    return result.returncode, json.loads(result.stdout)
+
+
+def children_by_path(target: dict) -> dict[str, dict]:
+    found = {}
+    for child in target.get("children") or []:
+        found[child["path"]] = child
+        found.update(children_by_path(child))
+    return found
+
+
+def test_scan_reports_findings_on_the_files_inside_the_image(backdoored_firmware, mips_magic):
+    code, report = scan_json(backdoored_firmware.image)
+    assert code == 1  # high and critical findings fail the default threshold
+    [image] = report["targets"]
+    assert image["type"] == "firmware"
+    children = children_by_path(image)
+    expected = {
+        "/etc/shadow": "weak-password-hash",
+        "/etc/init.d/rcS": "unauthenticated-shell",
+        "/etc/ssl/private/device.key": "private-key",
+        "/etc/dropbear/vendor_ed25519": "private-key",
+        "/root/.ssh/authorized_keys": "authorized-key",
+        "/etc/passwd": "extra-uid0-account",
+    }
+    for inner, finding_id in expected.items():
+        assert inner in children, f"{inner} is not a child of the image"
+        assert finding_id in {f["id"] for f in children[inner]["findings"]}, inner
+    program = children["/usr/sbin/webd"]
+    assert program["type"] == "elf" and program["arch"]
+    token, number = mips_magic
+    magic = {token, f"{number:#x}", str(number)}
+    triggers = [f for f in program["findings"]
+                if f["id"] in ("magic-value-trigger", "auth-bypass", "hardcoded-credential")
+                and f["severity"] in ("high", "critical")
+                and any(m.lower() in e["value"].lower() for e in f["evidence"] for m in magic)]
+    assert triggers, f"no magic trigger reported on the MIPS program: {program['findings']}"
+
+
+def test_scan_of_the_clean_twin_passes(clean_firmware):
+    code, report = scan_json(clean_firmware.image)
+    assert code == 0
+    serious = [(child["path"], f["id"]) for child in children_by_path(report["targets"][0]).values()
+               for f in child["findings"] if f["severity"] in ("high", "critical")]
+    assert serious == []
+    assert "/usr/sbin/webd" in children_by_path(report["targets"][0])
