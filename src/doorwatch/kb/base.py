@@ -1,0 +1,305 @@
+"""The knowledge base: identifiers and names in, maker, country and ultimate owner out.
+
+Answers are layered from strongest to weakest: curated records (hand-checked, with a source
+note), the registries themselves (IEEE address country for a MAC block), a name match of a
+vendor name against the IEEE organisations, and a guess from place names in the vendor name.
+Whatever none of them knows stays null.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Literal
+
+from doorwatch.kb import names
+from doorwatch.kb.index import load_index
+from doorwatch.model import Component, Confidence, Record
+
+KEY_SPACES = ("pci", "usb", "oui", "cpu", "arm", "pnp", "iana", "org")
+# Place names and legal forms that suggest a country; only ever reported as a guess.
+COUNTRY_HINTS = (
+    (re.compile(r"shenzhen|beijing|shanghai|guangzhou|guangdong|dongguan|hangzhou|suzhou|nanjing|wuhan|xiamen|"
+                r"zhuhai|chengdu|tianjin|qingdao|hefei|jiangsu|zhejiang|fujian|ningbo|foshan|changsha|jinan|"
+                r"xi'?an |zhongshan|huizhou|kunshan|\bchina\b|\(cn\)"), "CN"),
+    (re.compile(r"taiwan|taipei|hsinchu|taichung|tainan|kaohsiung|taoyuan"), "TW"),
+    (re.compile(r"hong ?kong|\bh\.?k\.? "), "HK"),
+    (re.compile(r"japan|tokyo|osaka|kyoto|yokohama|nagoya|kabushiki|\bk\.k\."), "JP"),
+    (re.compile(r"korea|seoul|suwon"), "KR"),
+    (re.compile(r"\bgmbh\b"), "DE"),
+    (re.compile(r"\bsdn\.? ?bhd"), "MY"),
+    (re.compile(r"\bpvt\.? ?ltd|\bindia\b|bangalore|bengaluru"), "IN"),
+    (re.compile(r"\bpty\.? ?ltd|australia"), "AU"),
+    (re.compile(r"\bb\.v\.|netherlands"), "NL"),
+    (re.compile(r"\boy\b|finland"), "FI"),
+    (re.compile(r"\bs\.r\.l\.|\bs\.p\.a\.|italia"), "IT"),
+    (re.compile(r"singapore"), "SG"),
+)
+
+
+class Answer(Record):
+    """What the knowledge base knows of one key; unknown parts are null, never invented."""
+
+    key: str
+    vendor: str | None = None
+    country: str | None = None
+    parent: str | None = None
+    parent_country: str | None = None
+    confidence: Confidence | None = None
+    source: str | None = None
+    origin: Literal["vendor", "community"] | None = None
+    upstream: str | None = None
+    note: str | None = None
+
+
+class KnowledgeBase:
+    """Lookups over the compact index. Build once with `KnowledgeBase.load()` and pass it around."""
+
+    _loaded: "KnowledgeBase | None" = None
+
+    def __init__(self, index: dict[str, Any]) -> None:
+        self.index = index
+        self.resolve_name = lru_cache(maxsize=65536)(self._resolve_name)
+        self._answers: dict[str, Answer] = {}
+        self._software = None
+        self._guesser = None
+        self.curated_maker = lru_cache(maxsize=65536)(self._curated_maker)
+
+    @classmethod
+    def load(cls) -> "KnowledgeBase":
+        """The shared knowledge base, read from the cached index (built on first use)."""
+        if cls._loaded is None:
+            cls._loaded = cls(load_index())
+        return cls._loaded
+
+    @property
+    def software(self):
+        """Package, module and firmware recognition tables, built on first use."""
+        if self._software is None:
+            from doorwatch.kb.software import SoftwareIndex
+
+            self._software = SoftwareIndex(self.index)
+        return self._software
+
+    # ---- names from the ids files -------------------------------------------------------------
+
+    def pci_names(self, vendor_id: str, device_id: str | None = None) -> tuple[str | None, str | None]:
+        """(vendor name, device name) from pci.ids; ids are 4 hex digits in any case."""
+        return self._id_names("pci_vendors", "pci_devices", vendor_id, device_id)
+
+    def usb_names(self, vendor_id: str, product_id: str | None = None) -> tuple[str | None, str | None]:
+        """(vendor name, product name) from usb.ids."""
+        return self._id_names("usb_vendors", "usb_products", vendor_id, product_id)
+
+    def _id_names(self, vendors: str, devices: str, vendor_id: str, device_id: str | None):
+        vendor = _hex4(vendor_id)
+        if vendor is None:
+            return None, None
+        device = _hex4(device_id) if device_id else None
+        product = self.index[devices].get(f"{vendor}:{device}") if device else None
+        return self.index[vendors].get(vendor), product
+
+    def pci_class_name(self, class_code: str) -> str | None:
+        """'0x030000' or '030000' (or '0300') -> the sub-class name, or the class name when it has none.
+
+        Sub-class, not programming interface: 'VGA compatible controller' says more than 'VGA controller'."""
+        code = class_code.lower().removeprefix("0x").strip()
+        classes = self.index["pci_classes"]
+        for length in (4, 2):
+            if len(code) >= length and code[:length] in classes:
+                return classes[code[:length]]
+        return None
+
+    # ---- lookups ------------------------------------------------------------------------------
+
+    def lookup(self, key: str) -> Answer:
+        """Answer one `space:value` key; raises ValueError on a key of unknown syntax."""
+        space, _, value = key.partition(":")
+        space = space.strip().lower()
+        if space not in KEY_SPACES or not value.strip():
+            raise ValueError(f"unknown key {key!r}: use pci:VVVV, usb:VVVV, oui:XX:XX:XX, cpu:VENDOR_ID, arm:0xNN or org:NAME")
+        return getattr(self, f"_lookup_{space}")(key, value if space == "cpu" else value.strip())
+
+    def lookup_cached(self, key: str) -> Answer:
+        """`lookup` remembered per key: an audit asks the same few vendors thousands of times.
+
+        The answer is shared; callers must not modify it."""
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = self.lookup(key)
+        return answer
+
+    def lookup_cached_answer(self, name: str, make) -> Answer:
+        """A shared answer built once by `make` and kept under `name` (callers copy before changing it)."""
+        answer = self._answers.get(name)
+        if answer is None:
+            answer = self._answers[name] = make()
+        return answer
+
+    def _lookup_pci(self, key: str, value: str) -> Answer:
+        return self._lookup_id(key, "pci", value, self.index["pci_vendors"], f"pci.ids {self.index['versions']['pci.ids']}")
+
+    def _lookup_usb(self, key: str, value: str) -> Answer:
+        return self._lookup_id(key, "usb", value, self.index["usb_vendors"], f"usb.ids {self.index['versions']['usb.ids']}")
+
+    def _lookup_pnp(self, key: str, value: str) -> Answer:
+        code = value.upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"bad key {key!r}: a PNP code is three letters, e.g. pnp:LEN")
+        return self._lookup_id(key, "pnp", code, self.index["pnp"], "pnp.ids")
+
+    def _lookup_id(self, key: str, space: str, value: str, names_table: dict, registry: str) -> Answer:
+        ident = value.upper() if space == "pnp" else _hex4(value.split(":")[0])
+        if ident is None:
+            raise ValueError(f"bad key {key!r}: a {space} vendor id is 4 hex digits, e.g. {space}:8086")
+        registered = names_table.get(ident)
+        owner = self.index["owned"][space].get(ident)
+        if owner:
+            return self.maker_answer(key, owner, f"{registry} {ident} {registered!r}" if registered else f"curated id {ident}")
+        if registered is None:
+            return Answer(key=key, note=f"{space} vendor id {ident} is not in {registry}")
+        return self._name_answer(key, registered, registry, self.index[f"{space}_resolved"][ident])
+
+    def _lookup_iana(self, key: str, value: str) -> Answer:
+        """IANA private enterprise number, which IPMI BMCs report as their manufacturer id."""
+        if not value.isdigit():
+            raise ValueError(f"bad key {key!r}: an IANA enterprise number is decimal, e.g. iana:343")
+        maker = self.index["owned"]["iana"].get(str(int(value)))
+        if maker:
+            return self.maker_answer(key, maker, f"IANA enterprise number {int(value)}")
+        return Answer(key=key, note=f"IANA enterprise number {int(value)} is not curated")
+
+    def _lookup_org(self, key: str, value: str) -> Answer:
+        return self._name_answer(key, value, None)
+
+    def _lookup_oui(self, key: str, value: str) -> Answer:
+        digits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
+        if len(digits) not in (6, 12) or not re.fullmatch(r"[0-9A-Fa-f:.\-\s]+", value):
+            raise ValueError(f"bad key {key!r}: give an OUI (oui:00:1B:21) or a full MAC address")
+        if int(digits[:2], 16) & 0x02:
+            return Answer(key=key, note="locally administered address (randomised or assigned by software): no maker")
+        for table, length, label in (("oui_iab", 9, "IEEE IAB"), ("oui_ms", 9, "IEEE MA-S"), ("oui_ms", 7, "IEEE MA-M"), ("oui_l", 6, "IEEE MA-L")):
+            entry = self.index[table].get(digits[:length]) if len(digits) >= length else None
+            if entry:
+                return self._registry_answer(key, entry, f"{label} {digits[:length]}")
+        return Answer(key=key, note=f"{digits[:6]} is not in the IEEE registry")
+
+    def _registry_answer(self, key: str, entry, registry: str) -> Answer:
+        org, country = (entry, None) if isinstance(entry, str) else entry
+        if country is None or self.curated_maker(org):
+            return self._name_answer(key, org, f"{registry} registrant")
+        answer = Answer(key=key, vendor=org, country=country, parent=org, parent_country=country,
+                        confidence=Confidence.REGISTRY, source=f"{registry} registrant, address country", origin="vendor")
+        return answer
+
+    def _lookup_cpu(self, key: str, value: str) -> Answer:
+        for record in self.index["cpu"]:
+            if record["vendor_id"] == value or record["vendor_id"].strip() == value.strip():
+                return self.maker_answer(key, record["maker"], f"x86 CPUID vendor string {record['vendor_id']!r}", note=record.get("note"))
+        return Answer(key=key, note="unknown x86 CPUID vendor string")
+
+    def _lookup_arm(self, key: str, value: str) -> Answer:
+        try:
+            code = int(value, 16) if value.lower().startswith("0x") else int(value, 16 if re.search(r"[a-f]", value, re.I) else 10)
+        except ValueError:
+            raise ValueError(f"bad key {key!r}: an Arm implementer code is a byte, e.g. arm:0x41") from None
+        for record in self.index["arm"]:
+            if int(str(record["code"]), 16) == code:
+                return self.maker_answer(key, record["maker"], f"Arm MIDR implementer 0x{code:02x}")
+        return Answer(key=key, note=f"unknown Arm implementer 0x{code:02x}")
+
+    # ---- resolution ---------------------------------------------------------------------------
+
+    def maker(self, name: str) -> tuple[str | None, str | None, str, str | None, str | None, str | None]:
+        """A curated maker: (country, ultimate parent, its country, source note, origin, immediate parent)."""
+        makers = self.index["makers"]
+        country, parent, note, origin = makers[name]
+        top, seen = name, {name}
+        while makers[top][1] and makers[top][1] not in seen and makers[top][1] in makers:
+            top = makers[top][1]
+            seen.add(top)
+        return country, top, makers[top][0], note, origin, parent
+
+    def maker_answer(self, key: str, maker: str, how: str, note: str | None = None) -> Answer:
+        """The answer for a curated maker, with its ultimate owner."""
+        country, top, top_country, source_note, origin, _ = self.maker(maker)
+        return Answer(
+            key=key, vendor=maker, country=country, parent=top, parent_country=top_country,
+            confidence=Confidence.CURATED, source=f"{how}; curated: {source_note}", origin=origin or "vendor", note=note,
+            upstream=None,
+        )
+
+    def _name_answer(self, key: str, name: str, registry: str | None, resolved: tuple | None = None) -> Answer:
+        maker, confidence, how = resolved or self.resolve_name(name)
+        prefix = f"{registry} name {name!r}; " if registry else ""
+        if confidence == Confidence.CURATED.value:
+            return self.maker_answer(key, maker, f"{prefix}name matched to curated maker".lstrip())
+        if confidence is None:
+            return Answer(key=key, vendor=name if registry else None, source=registry, note="maker's country unknown")
+        org, country = maker
+        return Answer(
+            key=key, vendor=name if registry else org, country=country, parent=name if registry else org, parent_country=country,
+            confidence=confidence, source=f"{prefix}{how}", origin="vendor",
+            note="ownership not curated: the maker is assumed to be its own parent",
+        )
+
+    def _curated_maker(self, name: str) -> str | None:
+        """The curated maker a name (or a part of it, a bracketed brand) stands for, if any."""
+        for part in names.name_parts(name):
+            key = names.full_key(part)
+            maker = self.index["maker_keys"].get(key)
+            if maker:
+                return maker
+            for prefix, maker in self.index["maker_prefixes"].items():
+                if key == prefix or key.startswith(prefix + " "):
+                    return maker
+        return None
+
+    def _resolve_name(self, name: str):
+        """(maker, confidence, how) for a free-text organisation name; cached, names repeat a lot.
+
+        maker is a curated maker name when confidence is 'curated', else (registry spelling, country).
+        """
+        index = self.index
+        maker = self.curated_maker(name)
+        if maker:
+            return maker, Confidence.CURATED.value, "curated name"
+        for part in names.name_parts(name):
+            key = names.full_key(part)
+            if key in index["org_full"]:
+                org, country = index["org_full"][key]
+                return (org, country), Confidence.NAME_MATCH.value, f"IEEE registry organisation {org!r}"
+        lowered = f" {name.lower()} "
+        for pattern, country in COUNTRY_HINTS:
+            if pattern.search(lowered):
+                return (name, country), Confidence.GUESS.value, f"place or legal form in the name ({pattern.search(lowered).group(0).strip()})"
+        guessed = self.guesser.guess(name)
+        if guessed:
+            return (name, guessed[0]), Confidence.GUESS.value, f"wording of the name, like registry organisations of {guessed[0]} (p={guessed[1]:.2f})"
+        # Same distinctive words as a registry organisation: right only about half the time, so a guess.
+        for part in names.name_parts(name):
+            core = names.core_key(part)
+            if core and core in index["org_core"]:
+                org, country = index["org_core"][core]
+                return (name, country), Confidence.GUESS.value, f"distinctive words shared with IEEE registry organisation {org!r}"
+        return None, None, None
+
+    @property
+    def guesser(self):
+        """The name-wording country model, loaded on first use."""
+        if self._guesser is None:
+            from doorwatch.kb.guess import CountryGuesser
+
+            self._guesser = CountryGuesser(self.index["guess_model"])
+        return self._guesser
+
+    def attribute(self, component: Component) -> Component:
+        """A copy of the component with maker, country, owner, origin and attribution filled in."""
+        from doorwatch.kb.attribute import attribute
+
+        return attribute(self, component)
+
+
+def _hex4(value: str | None) -> str | None:
+    text = (value or "").strip().lower().removeprefix("0x")
+    return text.zfill(4) if re.fullmatch(r"[0-9a-f]{1,4}", text) else None

@@ -1,0 +1,190 @@
+"""The Python API the audit uses: names from the ids files, lookups, and component attribution."""
+
+from __future__ import annotations
+
+import pytest
+
+from doorwatch.kb import Answer, KnowledgeBase
+from doorwatch.model import Component
+
+
+def hardware(ref: str, kind: str = "pci", name: str = "", **ids: str) -> Component:
+    return Component(ref=ref, kind=kind, category="hardware", name=name or ref, ids=ids)
+
+
+def package(name: str, space: str = "deb", **properties) -> Component:
+    return Component(ref=f"{space}:{name}", kind="package", category="software", name=name, ids={space: name}, properties=properties)
+
+
+def test_load_is_shared(kb):
+    assert KnowledgeBase.load() is kb
+
+
+def test_pci_names_any_case(kb):
+    assert kb.pci_names("8086") == ("Intel Corporation", None)
+    vendor, device = kb.pci_names("8086", "A0F0")
+    assert vendor == "Intel Corporation" and "Wi-Fi 6" in device
+    assert kb.pci_names("10DE", "ffff")[0] == "NVIDIA Corporation"
+    assert kb.pci_names("zzzz") == (None, None)
+
+
+def test_usb_names(kb):
+    vendor, product = kb.usb_names("1d6b", "0003")
+    assert vendor == "Linux Foundation" and product == "3.0 root hub"
+    assert kb.usb_names("046D")[0] == "Logitech, Inc."
+
+
+@pytest.mark.parametrize("code,name", [("0x030000", "VGA compatible controller"), ("030000", "VGA compatible controller"),
+                                        ("0c0330", "USB controller"), ("0x0200", "Ethernet controller"), ("ff", "Unassigned class")])
+def test_pci_class_name(kb, code, name):
+    assert kb.pci_class_name(code) == name
+
+
+def test_unknown_key_syntax_is_an_error(kb):
+    for key in ("bogus:1", "pci:", "pci:12345", "oui:zz:zz:zz", "arm:0xzz", "pnp:12"):
+        with pytest.raises(ValueError):
+            kb.lookup(key)
+
+
+def test_unknown_stays_null(kb):
+    answer = kb.lookup("org:Qwxzv Nonexistent Trading")
+    assert isinstance(answer, Answer)
+    assert answer.country is None and answer.confidence is None and answer.parent_country is None
+
+
+def test_full_mac_and_oui_forms_agree(kb):
+    assert kb.lookup("oui:00-1B-21-12-34-56").vendor == kb.lookup("oui:001b21").vendor == "Intel Corporation"
+
+
+def test_registry_answer_for_an_uncurated_registrant(kb):
+    answer = kb.lookup("oui:10:E9:92")  # INGRAM MICRO SERVICES, Montauban, FR
+    assert answer.confidence == "registry" and answer.country == "FR"
+
+
+def test_guess_is_labelled(kb):
+    answer = kb.lookup("org:Shenzhen Qwzx Widget Factory")
+    assert answer.country == "CN" and answer.confidence == "guess"
+
+
+def test_attribute_pci_fills_origin_and_placeholder_name(kb):
+    component = hardware("pci0", name="8086:a0f0", pci="8086:a0f0", pci_subsystem="17aa:2292")
+    result = kb.attribute(component)
+    assert result is not component and component.vendor is None
+    assert (result.vendor, result.country, result.parent_country) == ("Intel Corporation", "US", "US")
+    assert result.attribution.confidence == "curated" and "pci.ids" in result.attribution.source
+    assert "Wi-Fi 6" in result.name
+    assert result.properties["subsystem_vendor"] == "Lenovo"
+
+
+def test_attribute_keeps_a_real_name(kb):
+    result = kb.attribute(hardware("gpu0", kind="gpu", name="My GPU", pci="10de:2204"))
+    assert result.name == "My GPU" and result.vendor == "NVIDIA Corporation"
+
+
+def test_acquired_maker_reports_owner(kb):
+    result = kb.attribute(hardware("nic0", kind="nic", pci="15b3:1017"))
+    assert (result.vendor, result.country, result.parent, result.parent_country) == ("Mellanox Technologies", "IL", "NVIDIA Corporation", "US")
+
+
+def test_locally_administered_mac_has_no_maker(kb):
+    result = kb.attribute(hardware("wlan0", kind="nic", mac="3a:11:22:33:44:55"))
+    assert result.vendor is None and result.country is None
+    assert "locally administered" in result.properties["origin_note"]
+
+
+def test_zhaoxin_told_apart_from_centaur_by_model_name(kb):
+    cpu = Component(ref="cpu0", kind="cpu", category="hardware", name="cpu", ids={"cpu": "CentaurHauls"},
+                    properties={"model_name": "ZHAOXIN KaiXian KX-U6780A@2.7GHz"})
+    assert kb.attribute(cpu).country == "CN"
+    cpu.properties = {"model_name": "VIA Nano U2250"}
+    assert kb.attribute(cpu).parent_country == "TW"
+
+
+def test_dmi_vendor_string(kb):
+    system = Component(ref="sys", kind="system", category="hardware", name="system", properties={"vendor_name": "LENOVO"})
+    result = kb.attribute(system)
+    assert result.country == "CN" and result.attribution.confidence == "curated"
+
+
+def test_ids_are_stronger_than_strings(kb):
+    component = Component(ref="x", kind="usb", category="hardware", name="x", ids={"usb": "046d:c52b"}, properties={"vendor_name": "Huawei"})
+    assert kb.attribute(component).vendor == "Logitech"
+
+
+@pytest.mark.parametrize("component,vendor,country", [
+    (package("wps-office"), "Kingsoft Office Software", "CN"),
+    (package("sogoupinyin"), "Sogou", "CN"),
+    (package("com.alibabainc.dingtalk"), "Alibaba Group", "CN"),
+    (package("google-chrome-stable", "rpm"), "Google", "US"),
+    (package("anydesk"), "AnyDesk Software", "DE"),
+    (package("kesl"), "Kaspersky", "RU"),
+    (package("nvidia-driver-535"), "NVIDIA Corporation", "US"),
+    (package("us.zoom.Zoom", "flatpak"), "Zoom Video Communications", "US"),
+    (package("com.tencent.NewThing", "flatpak"), "Tencent", "CN"),
+    (package("paddlepaddle", "pypi"), "Baidu", "CN"),
+    (package("Azure_Storage_Blob", "pypi"), "Microsoft", "US"),
+    (package("ukui-panel", distribution="Kylin"), "KylinSoft", "CN"),
+    (package("dde-dock", distribution="uos"), "Wuhan Deepin Technology", "CN"),
+    (package("weird-name", install_path="/opt/apps/com.qq.weixin/files/wechat"), "Tencent", "CN"),
+])
+def test_known_software_gets_its_publisher(kb, component, vendor, country):
+    result = kb.attribute(component)
+    assert (result.vendor, result.country, result.origin) == (vendor, country, "vendor")
+    assert result.attribution.confidence == "curated"
+
+
+def test_third_party_package_by_maintainer_address(kb):
+    result = kb.attribute(package("some-new-tool", maintainer="Linux Team <linux@tencent.com>"))
+    assert (result.vendor, result.country) == ("Tencent", "CN")
+
+
+def test_distribution_package_with_community_upstream(kb):
+    result = kb.attribute(package("curl", maintainer="Alessandro Ghedini <ghedo@debian.org>", homepage="https://curl.se"))
+    assert result.origin == "community" and result.country is None and result.vendor is None
+    assert result.properties["upstream"] == "https://curl.se"
+    assert "Debian" in result.attribution.source
+
+
+def test_rhel_package_is_community_not_red_hat(kb):
+    result = kb.attribute(package("bash", "rpm", vendor_name="Red Hat, Inc."))
+    assert result.origin == "community" and "Red Hat" in result.attribution.source
+
+
+def test_python_package_without_corporate_publisher_is_community(kb):
+    result = kb.attribute(package("requests", "pypi"))
+    assert result.origin == "community" and result.country is None and result.attribution.confidence == "guess"
+
+
+def test_unknown_package_stays_unknown(kb):
+    result = kb.attribute(package("mystery-tool"))
+    assert result.origin is None and result.country is None and result.attribution.confidence is None
+
+
+@pytest.mark.parametrize("module,properties,origin,vendor", [
+    ("nvidia", {}, "vendor", "NVIDIA Corporation"),
+    ("vboxdrv", {}, "vendor", "Oracle"),
+    ("e1000e", {"intree": "Y"}, "community", None),
+    ("mystery", {"intree": "N"}, None, None),
+])
+def test_kernel_modules(kb, module, properties, origin, vendor):
+    component = Component(ref=module, kind="kernel-module", category="software", name=module, ids={"module": module}, properties=properties)
+    result = kb.attribute(component)
+    assert (result.origin, result.vendor) == (origin, vendor)
+
+
+def test_firmware_file_location(kb):
+    component = Component(ref="fw", kind="firmware", category="firmware", name="fw", ids={"firmware": "rtl_nic/rtl8168h-2.fw"})
+    assert kb.attribute(component).vendor == "Realtek Semiconductor"
+
+
+def test_damaged_cache_is_rebuilt_not_fatal(kb, cache_dir, tmp_path):
+    import shutil
+
+    from doorwatch.kb.index import LazyIndex
+
+    built = next(path for path in cache_dir.glob("kb-*") if (path / "tables").is_file())
+    copy = tmp_path / built.name
+    shutil.copytree(built, copy)
+    index = LazyIndex(copy)
+    (copy / "pci_vendors.marshal").unlink()
+    assert KnowledgeBase(index).lookup("pci:10de").vendor == "NVIDIA Corporation"
