@@ -15,31 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from doorwatch import __version__
-
-
-class Severity(str, enum.Enum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse: info 0 ... critical 4."""
-        return _SEVERITY_RANK[self]
-
-    def at_least(self, other: "Severity") -> bool:
-        return self.rank >= other.rank
-
-
-_SEVERITY_RANK = {
-    Severity.INFO: 0,
-    Severity.LOW: 1,
-    Severity.MEDIUM: 2,
-    Severity.HIGH: 3,
-    Severity.CRITICAL: 4,
-}
+from doorwatch.severity import Severity
 
 
 class Confidence(str, enum.Enum):

@@ -9,12 +9,13 @@ import typer
 
 from doorwatch.cli.common import FailOnOption, FormatOption, OutputFormat, OutputOption, choose_format, exit_code, render_rich, write_output
 from doorwatch.cli.machine_options import ImportOption, RootOption, read_machine
-from doorwatch.model import AuditReport, Severity, to_json
+from doorwatch.severity import Severity
 
 FORMATS = [OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.HTML, OutputFormat.SARIF, OutputFormat.CYCLONEDX]
 
 
-def render_audit(report: AuditReport, fmt: OutputFormat) -> str:
+def render_audit(report, fmt: OutputFormat) -> str:
+    """The audit in the chosen format."""
     if fmt is OutputFormat.TABLE:
         from doorwatch.report.audit_table import audit_renderables
 
@@ -31,6 +32,8 @@ def render_audit(report: AuditReport, fmt: OutputFormat) -> str:
         from doorwatch.report import cyclonedx
 
         return cyclonedx.render(report)
+    from doorwatch.model import to_json
+
     return to_json(report)
 
 

@@ -6,7 +6,6 @@ import typer
 
 from doorwatch.cli.common import FormatOption, OutputFormat, OutputOption, choose_format, render_rich, write_output
 from doorwatch.cli.machine_options import ImportOption, RootOption, read_machine
-from doorwatch.model import to_json
 
 FORMATS = [OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.CYCLONEDX]
 
@@ -34,6 +33,8 @@ def inventory(root: RootOption = None, imports: ImportOption = None, fmt: Format
 
         text = cyclonedx.render(inv)
     else:
+        from doorwatch.model import to_json
+
         text = to_json(inv)
     write_output(text, output)
     raise typer.Exit(0)

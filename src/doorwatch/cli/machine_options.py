@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from doorwatch.cli.common import fail
-from doorwatch.model import Inventory
+
+if TYPE_CHECKING:
+    from doorwatch.model import Inventory
 
 RootOption = Annotated[
     Path | None,
@@ -24,7 +26,7 @@ ImportOption = Annotated[
 ]
 
 
-def read_machine(root: Path | None, imports: list[Path] | None) -> tuple[Inventory, dict[str, float]]:
+def read_machine(root: Path | None, imports: list[Path] | None) -> tuple["Inventory", dict[str, float]]:
     """The attributed inventory of the live machine, a recorded root, or imported files."""
     from doorwatch import audit as pipeline
 
