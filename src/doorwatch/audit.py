@@ -12,7 +12,7 @@ from pathlib import Path
 
 from doorwatch.collect import collect_all
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.model import AuditReport, Inventory, MachineInfo, PolicyRef, Severity
+from doorwatch.model import Attribution, AuditReport, Component, Inventory, MachineInfo, PolicyRef, Severity
 from doorwatch.policy.evaluate import evaluate
 from doorwatch.policy.schema import LoadedPolicy
 
@@ -79,10 +79,43 @@ def attribute(inv: Inventory, timings: dict[str, float] | None = None) -> Invent
 
     started = time.perf_counter()
     kb = KnowledgeBase.load()
-    inv.components = [kb.attribute(component) for component in inv.components]
+    inv.components = inherit_origins([kb.attribute(component) for component in inv.components])
     if timings is not None:
         timings["attribute"] = time.perf_counter() - started
     return inv
+
+
+# Properties that name the component a record stands for: a disk presented by its controller,
+# a service shipped by its package. The maker of the one is the maker of the other.
+ORIGIN_LINKS = {"controller": ("{}",), "package": ("deb:{}", "rpm:{}")}
+ORIGIN_FIELDS = ("vendor", "country", "parent", "parent_country", "origin")
+
+
+def inherit_origins(components: list[Component]) -> list[Component]:
+    """Give a component the knowledge base could not place the origin of the component it stands for."""
+    by_ref = {component.ref: component for component in components}
+    result = []
+    for component in components:
+        source = None if component.vendor or component.origin else _origin_source(component, by_ref)
+        if source is not None:
+            update = {field: getattr(source, field) for field in ORIGIN_FIELDS}
+            via = f"from {source.ref}: {source.attribution.source or 'attributed'}"
+            update["attribution"] = Attribution(source=via, confidence=source.attribution.confidence)
+            component = component.model_copy(update=update)
+        result.append(component)
+    return result
+
+
+def _origin_source(component: Component, by_ref: dict[str, Component]) -> Component | None:
+    for key, patterns in ORIGIN_LINKS.items():
+        value = component.properties.get(key)
+        if not isinstance(value, str):
+            continue
+        for pattern in patterns:
+            linked = by_ref.get(pattern.format(value))
+            if linked is not None and linked is not component and (linked.vendor or linked.origin):
+                return linked
+    return None
 
 
 def judge(
