@@ -17,11 +17,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from doorwatch.kb.stats import LEVELS
+
 ROOT = Path(__file__).resolve().parents[1]
 POPULATION = ROOT.parent / "shared" / "data" / "pci-vendor-population.tsv"
 SAMPLE = ROOT / "tests" / "kb" / "data" / "matcher_sample.tsv"
 SYSTEM_PCI_IDS = Path("/usr/share/misc/pci.ids")
-LEVELS = ("curated", "registry", "name-match", "guess", "maker-only", "unknown")
 
 
 def share(part: float, whole: float) -> str:
@@ -34,6 +35,9 @@ def table(title: str, tally: Counter, total: float) -> None:
         print(f"  {name:11s} {tally.get(name, 0):>12,.0f}  {share(tally.get(name, 0), total)}")
     firm = sum(tally.get(name, 0) for name in ("curated", "registry", "name-match"))
     print(f"  maker and country, without guesses: {share(firm, total)}; with guesses: {share(firm + tally.get('guess', 0), total)}")
+    valid = total - tally.get("invalid ids", 0)
+    if valid != total:
+        print(f"  of the ids a maker can hold ({valid:,.0f}): without guesses {share(firm, valid)}; with guesses {share(firm + tally.get('guess', 0), valid)}")
 
 
 def main() -> int:
@@ -52,6 +56,9 @@ def main() -> int:
             by_device[found] += int(seen)
         listed = sum(1 for vendor_id, *_ in rows if vendor_id in kb.index["pci_vendors"])
         table(f"PCI vendors seen in real machines: {len(rows)} ids, {listed} of them in pci.ids", by_vendor, len(rows))
+        unlisted_unknown = [vendor_id for vendor_id, *_ in rows
+                            if vendor_id not in kb.index["pci_vendors"] and level(kb.lookup(f"pci:{vendor_id}")) == "unknown"]
+        print(f"  unknown and absent from pci.ids: {len(unlisted_unknown)} ({' '.join(unlisted_unknown)})")
         table("... weighted by devices seen", by_device, sum(int(seen) for *_, seen in rows))
         if SYSTEM_PCI_IDS.is_file():
             system_vendors = read_ids(SYSTEM_PCI_IDS)[0]
@@ -73,6 +80,13 @@ def main() -> int:
         print(f"  {confidence:10s} precision {share(right, len(chosen))} ({right}/{len(chosen)})")
 
     organisations = list(kb.index["org_full"].values())
+    from doorwatch.kb.base import country_hint
+
+    hinted = [(country_hint(name), country) for name, country in organisations]
+    hinted = [(hint[0], country) for hint, country in hinted if hint]
+    right = sum(hint == country for hint, country in hinted)
+    print(f"\nPlace and legal-form cues on IEEE organisations (not learnt from them): answers {share(len(hinted), len(organisations))},"
+          f" precision {share(right, len(hinted))}")
     random.Random(7).shuffle(organisations)
     held_out, training = organisations[: len(organisations) // 5], organisations[len(organisations) // 5 :]
     guesser = CountryGuesser(train(training))

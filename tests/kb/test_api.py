@@ -52,6 +52,41 @@ def test_unknown_stays_null(kb):
     assert answer.country is None and answer.confidence is None and answer.parent_country is None
 
 
+@pytest.mark.parametrize("key", ["pci:ffff", "pci:FFFF", "pci:0000", "pci:0001", "usb:0000", "usb:ffff"])
+def test_invalid_vendor_ids_say_so_without_a_maker(kb, key):
+    from doorwatch.kb.stats import level
+
+    answer = kb.lookup(key)
+    assert answer.vendor.startswith("invalid vendor id")
+    assert answer.country is None and answer.parent_country is None and answer.confidence is None
+    assert answer.note and answer.source
+    assert level(answer) == "invalid ids"
+
+
+def test_unregistered_id_stays_unknown_with_a_reason(kb):
+    from doorwatch.kb.stats import level
+
+    answer = kb.lookup("pci:1fff")  # seen in real machines, registered nowhere public
+    assert answer.vendor is None and answer.country is None and answer.confidence is None
+    assert "not in pci.ids" in answer.note
+    assert level(answer) == "unknown"
+
+
+@pytest.mark.parametrize("name,country", [("Qwzx Messtechnik GmbH", "DE"), ("Qwzx Elektronik Wien GmbH", "AT"),
+                                          ("Qwzx Widgets Pvt. Ltd.", "IN"), ("Qwzx Systems AB", "SE"),
+                                          ("Qwzx Componentes Ltda", "BR"), ("Qwzx Devices of America, Inc.", "US")])
+def test_place_and_legal_form_cues_are_guesses(kb, name, country):
+    answer = kb.lookup(f"org:{name}")
+    assert (answer.country, answer.confidence) == (country, "guess")
+    assert "place or legal form" in answer.source
+
+
+def test_coin_flip_cues_are_not_used(kb):
+    """'s.r.o.' is Czech and Slovak alike: no cue, so at most a wording guess, never the CZ place cue."""
+    answer = kb.lookup("org:Qwzx s.r.o.")
+    assert answer.confidence != "guess" or "place or legal form" not in (answer.source or "")
+
+
 def test_full_mac_and_oui_forms_agree(kb):
     assert kb.lookup("oui:00-1B-21-12-34-56").vendor == kb.lookup("oui:001b21").vendor == "Intel Corporation"
 
@@ -177,12 +212,12 @@ def test_firmware_file_location(kb):
     assert kb.attribute(component).vendor == "Realtek Semiconductor"
 
 
-def test_damaged_cache_is_rebuilt_not_fatal(kb, cache_dir, tmp_path):
+def test_damaged_cache_is_rebuilt_not_fatal(kb, tmp_path):
     import shutil
 
-    from doorwatch.kb.index import LazyIndex
+    from doorwatch.kb.index import LazyIndex, load_index
 
-    built = next(path for path in cache_dir.glob("kb-*") if (path / "tables").is_file())
+    built = load_index().directory  # the cache in force, wherever an earlier test had it built
     copy = tmp_path / built.name
     shutil.copytree(built, copy)
     index = LazyIndex(copy)

@@ -151,6 +151,7 @@ def build_index() -> dict[str, Any]:
     index["guess_model"] = guess.train(index["org_full"].values())
     for section in ("cpu", "arm", "products", "distributions", "modules", "firmware", "pypi", "domains"):
         index[section] = curated.get(section, [])
+    index["invalid_ids"] = {(record["space"], record["id"]): (record["reason"], record["source"]) for record in curated.get("invalid_ids", [])}
     index.update(_resolve_vendors(index))
     return index
 

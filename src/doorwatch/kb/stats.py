@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from doorwatch.kb.base import Answer
+from doorwatch.kb.base import INVALID_VENDOR, Answer
 
 if TYPE_CHECKING:
     from doorwatch.kb.base import KnowledgeBase
 
-LEVELS = ("curated", "registry", "name-match", "guess", "maker-only", "unknown")
+LEVELS = ("curated", "registry", "name-match", "guess", "maker-only", "unknown", "invalid ids")
 
 
 def level(answer: Answer) -> str:
-    """The coverage class of one answer: its confidence when a country is known, else maker-only or unknown."""
+    """The coverage class of one answer: its confidence when a country is known, else maker-only or unknown;
+    ids no maker holds (all ones, all zeros, reserved) are a class of their own."""
+    if answer.vendor == INVALID_VENDOR:
+        return "invalid ids"
     if answer.country is not None or answer.origin == "community":
         return str(answer.confidence)
     return "maker-only" if answer.vendor else "unknown"
