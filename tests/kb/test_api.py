@@ -217,7 +217,8 @@ def test_damaged_cache_is_rebuilt_not_fatal(kb, tmp_path):
 
     from doorwatch.kb.index import LazyIndex, load_index
 
-    built = load_index().directory  # the cache in force, wherever an earlier test had it built
+    load_index()  # builds and saves the index into the cache in force when an earlier test loaded another
+    built = load_index().directory
     copy = tmp_path / built.name
     shutil.copytree(built, copy)
     index = LazyIndex(copy)
