@@ -8,23 +8,13 @@ same record the local store keeps and a fleet server will receive.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from doorwatch import __version__
-from doorwatch.severity import Severity
-
-
-class Confidence(str, enum.Enum):
-    """How an origin answer was reached, from strongest to weakest."""
-
-    CURATED = "curated"
-    REGISTRY = "registry"
-    NAME_MATCH = "name-match"
-    GUESS = "guess"
+from doorwatch.scales import Confidence, Severity
 
 
 class Record(BaseModel):

@@ -9,7 +9,7 @@ import typer
 
 from doorwatch.cli.common import FailOnOption, FormatOption, OutputFormat, OutputOption, choose_format, exit_code, render_rich, write_output
 from doorwatch.cli.machine_options import ImportOption, RootOption, read_machine
-from doorwatch.severity import Severity
+from doorwatch.scales import Severity
 
 FORMATS = [OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.HTML, OutputFormat.SARIF, OutputFormat.CYCLONEDX]
 

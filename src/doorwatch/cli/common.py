@@ -13,7 +13,7 @@ from typing import Annotated, Iterable, NoReturn
 import typer
 from rich.console import Console
 
-from doorwatch.severity import Severity
+from doorwatch.scales import Severity
 
 
 class OutputFormat(str, enum.Enum):

@@ -33,7 +33,7 @@ def lookup(
         answers = [kb.lookup(key) for key in keys]
     except ValueError as err:
         fail(str(err))
-    records = [answer.model_dump(mode="json") for answer in answers]
+    records = [answer.as_dict() for answer in answers]
     if chosen == OutputFormat.JSON:
         write_output(_json({"answers": records}), output)
         return
@@ -100,9 +100,10 @@ def update(
 def _json(document: dict) -> str:
     import json
 
-    from doorwatch.model import ToolInfo
+    from doorwatch import __version__
 
-    return json.dumps({"tool": ToolInfo().model_dump(), **document}, indent=2, ensure_ascii=False)
+    # The contract's "tool" object, written without the pydantic models to keep lookups quick.
+    return json.dumps({"tool": {"name": "doorwatch", "version": __version__}, **document}, indent=2, ensure_ascii=False)
 
 
 def _cell(record: dict, column: str) -> str:

@@ -10,7 +10,7 @@ import typer
 
 from doorwatch.cli.common import (FailOnOption, FormatOption, OutputFormat, OutputOption, choose_format, exit_code, fail,
                                   render_rich, write_output)
-from doorwatch.severity import Severity
+from doorwatch.scales import Severity
 
 FORMATS = (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.HTML)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import typer
 
 from doorwatch.cli.common import FailOnOption, FormatOption, OutputFormat, OutputOption, choose_format, exit_code, fail, write_output
-from doorwatch.severity import Severity
+from doorwatch.scales import Severity
 
 FORMATS = (OutputFormat.TABLE, OutputFormat.JSONL, OutputFormat.JSON)
 

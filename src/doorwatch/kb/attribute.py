@@ -134,7 +134,7 @@ def _package_answer(kb: "KnowledgeBase", space: str, name: str, props: dict) -> 
 def _community(kb: "KnowledgeBase", source: str, confidence: Confidence, upstream: str) -> Answer:
     """A community answer; built once per source text and shared, since thousands of packages have the same."""
     shared = kb.lookup_cached_answer(source, lambda: Answer(key="community", origin="community", confidence=confidence, source=source))
-    return shared.model_copy(update={"upstream": upstream})
+    return shared.replace(upstream=upstream)
 
 
 def _text(value) -> str | None:

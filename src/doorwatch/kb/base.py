@@ -8,13 +8,17 @@ Whatever none of them knows stays null.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from doorwatch.kb import names
 from doorwatch.kb.index import load_index
-from doorwatch.model import Component, Confidence, Record
+from doorwatch.scales import Confidence
+
+if TYPE_CHECKING:
+    from doorwatch.model import Component
 
 KEY_SPACES = ("pci", "usb", "oui", "cpu", "arm", "pnp", "iana", "org")
 # Place names, country names and legal forms that suggest a country; only ever reported as a guess.
@@ -66,7 +70,9 @@ COUNTRY_HINTS = tuple((re.compile(pattern), country) for pattern, country in (
 INVALID_VENDOR = "invalid vendor id (device not responding or broken)"
 
 
-class Answer(Record):
+# A plain dataclass, not a pydantic record: `doorwatch kb lookup` must start without loading pydantic.
+@dataclasses.dataclass(frozen=True)
+class Answer:
     """What the knowledge base knows of one key; unknown parts are null, never invented."""
 
     key: str
@@ -79,6 +85,16 @@ class Answer(Record):
     origin: Literal["vendor", "community"] | None = None
     upstream: str | None = None
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.confidence is not None:  # stored as the plain value, as it is printed
+            object.__setattr__(self, "confidence", Confidence(self.confidence).value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "Answer":
+        return dataclasses.replace(self, **changes)
 
 
 class KnowledgeBase:

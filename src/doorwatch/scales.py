@@ -1,4 +1,4 @@
-"""Severities, kept free of heavy imports so the command line starts fast."""
+"""Severity and confidence scales, kept free of heavy imports so the command line starts fast."""
 
 from __future__ import annotations
 
@@ -28,3 +28,12 @@ _SEVERITY_RANK = {
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
 }
+
+
+class Confidence(str, enum.Enum):
+    """How an origin answer was reached, from strongest to weakest."""
+
+    CURATED = "curated"
+    REGISTRY = "registry"
+    NAME_MATCH = "name-match"
+    GUESS = "guess"
