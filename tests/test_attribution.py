@@ -28,3 +28,9 @@ def test_service_takes_its_packages_origin_and_unrelated_parents_are_not_followe
     assert (result["service:sogou.service"].vendor, result["service:sogou.service"].parent_country) == ("Sogou", "CN")
     assert result["service:sogou.service"].attribution.confidence == "curated"
     assert result["usb:1-1.2"].vendor is None  # a device is not made by the hub it is plugged into
+
+
+def test_running_kernel_is_community_linux(tmp_path):
+    inv, _ = inventory(build_server(tmp_path / "srv"))
+    kernel = next(c for c in inv.components if c.kind == "kernel")
+    assert (kernel.origin, kernel.country, kernel.properties.get("upstream")) == ("community", None, "Linux kernel")

@@ -72,6 +72,9 @@ def _candidates(kb: "KnowledgeBase", component: Component) -> Iterator[Answer]:
     if "module" in ids:
         yield _module_answer(kb, ids["module"], props)
         return
+    if component.kind == "kernel":
+        yield _community(kb, "the Linux kernel: a community project (kernel.org)", Confidence.CURATED, LINUX)
+        return
     if "firmware" in ids:
         found = _firmware_answer(kb, ids["firmware"])
         if found:
