@@ -224,3 +224,14 @@ def test_export_gives_the_stored_bytes_that_the_digest_covers(tmp_path):
     assert doorwatch("history", "--export", listed["audit_id"][:8], "-o", str(exported), store=store).returncode == 0
     assert hashlib.sha256(exported.read_bytes()).hexdigest() == listed["sha256"]
     assert json.loads(exported.read_bytes())["audit_id"] == listed["audit_id"]
+
+
+def test_table_report_puts_the_verdict_first_and_keeps_bracketed_names(laptop, tmp_path):
+    out = tmp_path / "report.txt"
+    result = doorwatch("audit", "--root", str(laptop), "--policy", "domestic-only", "--allow-origin", "CN", "--no-store",
+                       "--format", "table", "-o", str(out))
+    assert result.returncode == 1
+    text = out.read_text()
+    assert text.index("FAIL") < text.index("Findings") < text.index("Hardware and firmware")
+    assert "[domestic hardware and firmware]" in text  # rule names are text, not console markup
+    assert "Iris Xe Graphics]" in text

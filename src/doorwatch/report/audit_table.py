@@ -53,8 +53,9 @@ def findings_table(report: AuditReport) -> Table:
     table.add_column("what")
     table.add_column("evidence")
     for finding in report.findings:
-        evidence = "; ".join(f"{item.kind}={item.value}" + (f" ({item.detail})" if item.detail else "") for item in finding.evidence[:4])
-        table.add_row(Text(finding.severity, style=SEVERITY_STYLE[finding.severity]), finding.id, finding.title, evidence)
+        # The table shows what was seen; the full evidence with its sources is in the JSON and HTML reports.
+        evidence = "; ".join(f"{item.kind}: {item.value}" for item in finding.evidence[:3])
+        table.add_row(Text(finding.severity, style=SEVERITY_STYLE[finding.severity]), finding.id, Text(finding.title), Text(evidence))
     return table
 
 
@@ -68,7 +69,8 @@ def inventory_tables(inv: Inventory) -> Iterable:
         table.add_column(column)
     for component in hardware:
         ids = " ".join(f"{key}:{value}" for key, value in component.ids.items())
-        table.add_row(component.kind, component.name, component.vendor or "?", _origin(component), ids, component.attribution.confidence or "unknown")
+        table.add_row(*(Text(cell) for cell in (component.kind, component.name, component.vendor or "?", _origin(component), ids,
+                                                 component.attribution.confidence or "unknown")))
     yield table
     software = [c for c in inv.components if c.category == "software"]
     if software:
@@ -78,14 +80,14 @@ def inventory_tables(inv: Inventory) -> Iterable:
         for column in ("feature", "state", "component"):
             features.add_column(column)
         for feature in inv.features:
-            features.add_row(feature.id, feature.state, feature.component or "")
+            features.add_row(Text(feature.id), Text(feature.state), Text(feature.component or ""))
         yield features
     if inv.notes:
         notes = Table(title=f"Could not read ({len(inv.notes)})", expand=True)
         for column in ("source", "path", "message"):
             notes.add_column(column)
         for note in inv.notes[:50]:
-            notes.add_row(note.source, note.path or "", note.message)
+            notes.add_row(Text(note.source), Text(note.path or ""), Text(note.message))
         yield notes
 
 
@@ -98,7 +100,7 @@ def software_summary(software: list[Component]) -> Table:
     for column in ("maker", "origin", "count", "examples"):
         table.add_column(column)
     for (maker, origin), items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        table.add_row(maker, origin, str(len(items)), ", ".join(sorted(c.name for c in items)[:6]))
+        table.add_row(Text(maker), Text(origin), str(len(items)), Text(", ".join(sorted(c.name for c in items)[:6])))
     return table
 
 
