@@ -233,5 +233,6 @@ def test_table_report_puts_the_verdict_first_and_keeps_bracketed_names(laptop, t
     assert result.returncode == 1
     text = out.read_text()
     assert text.index("FAIL") < text.index("Findings") < text.index("Hardware and firmware")
-    assert "[domestic hardware and firmware]" in text  # rule names are text, not console markup
-    assert "Iris Xe Graphics]" in text
+    cells = "".join(ch for ch in text if ch.isalnum() or ch in "[]")  # table borders and line wraps removed
+    assert "[domestichardwareandfirmware]" in cells  # rule names are text, not console markup
+    assert "[IrisXeGraphics]" in cells
