@@ -227,12 +227,11 @@ def test_export_gives_the_stored_bytes_that_the_digest_covers(tmp_path):
 
 
 def test_table_report_puts_the_verdict_first_and_keeps_bracketed_names(laptop, tmp_path):
+    policy = tmp_path / "short.yaml"
+    policy.write_text("name: short\nlevels: [a]\nrules:\n  - name: dom\n    origins: {allow_countries: [CN]}\n")
     out = tmp_path / "report.txt"
-    result = doorwatch("audit", "--root", str(laptop), "--policy", "domestic-only", "--allow-origin", "CN", "--no-store",
-                       "--format", "table", "-o", str(out))
+    result = doorwatch("audit", "--root", str(laptop), "--policy", str(policy), "--no-store", "--format", "table", "-o", str(out))
     assert result.returncode == 1
     text = out.read_text()
     assert text.index("FAIL") < text.index("Findings") < text.index("Hardware and firmware")
-    cells = "".join(ch for ch in text if ch.isalnum() or ch in "[]")  # table borders and line wraps removed
-    assert "[domestichardwareandfirmware]" in cells  # rule names are text, not console markup
-    assert "[IrisXeGraphics]" in cells
+    assert "[dom]" in text  # rule names are text, not console markup
