@@ -1,0 +1,455 @@
+"""Control flow recovered only where it matters: call sites found by vectorised byte decoding,
+functions bounded by symbols and call targets, and the few interesting functions disassembled
+into basic blocks with calls, comparisons and branches resolved to names and constants.
+
+Disassembling everything is what makes peers slow; here the byte scan picks the functions
+that call network input or privileged actions, and only those (and their callees) are decoded.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from doorwatch.scan.binary import Executable, Segment
+from doorwatch.scan.lite import disassemble_lite
+from doorwatch.scan.semantics import Machine, Step
+
+MAX_FUNCTION_BYTES = 12_000
+CODE_BUDGET = 20_000  # bytes of code disassembled per file: bounds the time of the deep analysis
+
+
+@dataclass
+class Call:
+    address: int
+    callee: str | None  # imported name
+    target: int | None  # local function address
+    args: list
+    conditional: bool = False
+
+
+@dataclass
+class Block:
+    start: int
+    end: int = 0  # address after the last instruction (delay slot included)
+    calls: list[Call] = field(default_factory=list)
+    compares: list[tuple[int, object, object]] = field(default_factory=list)  # (address, left, right)
+    successors: list[int] = field(default_factory=list)
+    branch: int | None = None  # address of the conditional branch ending the block
+    branch_target: int | None = None
+    fallthrough: int | None = None
+    returns: bool = False
+
+
+@dataclass
+class Function:
+    start: int
+    blocks: dict[int, Block]
+    calls: list[Call]
+    strings: dict[int, str]  # address of the instruction -> literal it put in a register
+
+
+# -- call sites by vectorised decoding ------------------------------------------------
+
+
+def _words(exe: Executable, seg: Segment, size: int = 4, step: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    raw = np.frombuffer(exe.data, dtype=np.uint8, count=seg.size, offset=seg.offset)
+    usable = (len(raw) - size) // step + 1 if len(raw) >= size else 0
+    if usable <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    dtype = (">" if exe.arch.big_endian else "<") + ("u4" if size == 4 else "u2")
+    if step == size:
+        words = np.frombuffer(exe.data, dtype=dtype, count=usable, offset=seg.offset).astype(np.int64)
+    else:
+        idx = np.arange(usable) * step
+        b = [raw[idx + k].astype(np.int64) for k in range(size)]
+        words = (b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24) if not exe.arch.big_endian else (b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24)
+    return words, seg.address + np.arange(usable, dtype=np.int64) * step
+
+
+def _sext(values: np.ndarray, bits: int) -> np.ndarray:
+    sign = 1 << (bits - 1)
+    return (values & ((1 << bits) - 1) ^ sign) - sign
+
+
+def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
+    """Every (call site, target) the bytes suggest; target is a local address or an imported name.
+
+    Decoding every byte offset may see calls that are not instructions: the result only selects
+    functions to disassemble properly, so a spurious site costs time, never a finding.
+    """
+    family = exe.arch.family
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for seg in exe.code:
+        if family == "x86":
+            raw = np.frombuffer(exe.data, dtype=np.uint8, count=seg.size, offset=seg.offset)
+            for opcode, length in ((0xE8, 5),):
+                pos = np.flatnonzero(raw[: max(0, len(raw) - 4)] == opcode)
+                rel = raw[pos + 1].astype(np.int64) | raw[pos + 2].astype(np.int64) << 8 | raw[pos + 3].astype(np.int64) << 16 | raw[pos + 4].astype(np.int64) << 24
+                sites = seg.address + pos
+                found.append((sites, sites + length + _sext(rel, 32)))
+            pos = np.flatnonzero((raw[: max(0, len(raw) - 5)] == 0xFF) & (np.roll(raw, -1)[: max(0, len(raw) - 5)] == 0x15))
+            disp = raw[pos + 2].astype(np.int64) | raw[pos + 3].astype(np.int64) << 8 | raw[pos + 4].astype(np.int64) << 16 | raw[pos + 5].astype(np.int64) << 24
+            sites = seg.address + pos
+            found.append((sites, sites + 6 + _sext(disp, 32) if exe.arch.bits == 64 else disp))
+        elif family == "arm":
+            words, addrs = _words(exe, seg)
+            bl = ((words >> 24) & 0xF) == 0xB
+            found.append((addrs[bl], addrs[bl] + 8 + (_sext(words[bl] & 0xFFFFFF, 24) << 2)))
+            halves, haddrs = _words(exe, seg, 2, 2)
+            if len(halves) > 1:
+                first, second = halves[:-1], halves[1:]
+                thumb = ((first & 0xF800) == 0xF000) & ((second & 0xD000) == 0xD000)
+                s, j1, j2 = (first >> 10) & 1, (second >> 13) & 1, (second >> 11) & 1
+                i1, i2 = 1 - (j1 ^ s), 1 - (j2 ^ s)
+                offset = (s << 24) | (i1 << 23) | (i2 << 22) | ((first & 0x3FF) << 12) | ((second & 0x7FF) << 1)
+                found.append((haddrs[:-1][thumb], haddrs[:-1][thumb] + 4 + _sext(offset[thumb], 25)))
+        elif family == "arm64":
+            words, addrs = _words(exe, seg)
+            bl = (words >> 26) == 0b100101
+            found.append((addrs[bl], addrs[bl] + (_sext(words[bl] & 0x3FFFFFF, 26) << 2)))
+        elif family == "mips":
+            words, addrs = _words(exe, seg)
+            jal = (words >> 26) == 3
+            found.append((addrs[jal], ((addrs[jal] + 4) & 0xF0000000) | ((words[jal] & 0x3FFFFFF) << 2)))
+            bal = (words >> 16) == 0x0411
+            found.append((addrs[bal], addrs[bal] + 4 + (_sext(words[bal] & 0xFFFF, 16) << 2)))
+            if exe.gp is not None:
+                t9 = (words >> 16) == 0x8F99
+                found.append((addrs[t9], exe.gp + _sext(words[t9] & 0xFFFF, 16)))
+        elif family == "ppc":
+            words, addrs = _words(exe, seg)
+            bl = ((words >> 26) == 18) & ((words & 3) == 1)
+            found.append((addrs[bl], addrs[bl] + _sext(words[bl] & 0x03FFFFFC, 26)))
+        elif family == "riscv":
+            words, addrs = _words(exe, seg, 4, 2)
+            jal = (words & 0xFFF) == 0x0EF
+            w = words[jal]
+            imm = ((w >> 31) & 1) << 20 | ((w >> 12) & 0xFF) << 12 | ((w >> 20) & 1) << 11 | ((w >> 21) & 0x3FF) << 1
+            found.append((addrs[jal], addrs[jal] + _sext(imm, 21)))
+            if len(words) > 2:
+                auipc = ((words[:-2] & 0xFFF) == 0x097) & ((words[2:] & 0xFFFFF) == 0x080E7)
+                hi, lo = words[:-2][auipc], words[2:][auipc]
+                found.append((addrs[:-2][auipc], addrs[:-2][auipc] + _sext(hi >> 12, 20) * 4096 + _sext(lo >> 20, 12)))
+    known = np.array(sorted(set(exe.stubs) | set(exe.slots)), dtype=np.int64)
+    result: list[tuple[int, int | str]] = []
+    for sites, targets in found:
+        keep = np.isin(targets, known)
+        for seg in exe.code:
+            keep |= (targets >= seg.address) & (targets < seg.address + seg.size)
+        for site, target in zip(sites[keep].tolist(), targets[keep].tolist()):
+            name = exe.stubs.get(target) or exe.slots.get(target)
+            result.append((site, name if name is not None else target))
+    return result
+
+
+def resolve_stubs(exe: Executable) -> None:
+    """Map every PLT stub to the import whose slot it jumps through (all architectures alike)."""
+    if exe.arch is None:
+        return
+    for seg in exe.stub_sections:
+        machine = Machine(exe.arch, exe.load, exe.gp)
+        window: list[int] = []
+        for insn in disassemble_lite(exe.arch, exe.data[seg.offset:seg.offset + seg.size], seg.address):
+            window.append(insn.address)
+            step = machine.step(insn)
+            if step.kind == "jump":
+                name = exe.callee_name(step.target)
+                if name:
+                    for address in window:
+                        exe.stubs.setdefault(address, name)
+                window = []
+                machine.regs.clear()
+
+
+def _tail_calls(exe: Executable, starts: set[int]) -> list[tuple[int, int]]:
+    """Unconditional jumps to a known function start (x86 `jmp`, ARM `b`, MIPS `b`/`j`): tail calls."""
+    family = exe.arch.family
+    if family not in ("x86", "arm", "mips") or not starts:
+        return []
+    known = np.array(sorted(starts), dtype=np.int64)
+    found = []
+    for seg in exe.code:
+        if family == "x86":
+            raw = np.frombuffer(exe.data, dtype=np.uint8, count=seg.size, offset=seg.offset)
+            pos = np.flatnonzero(raw[: max(0, len(raw) - 4)] == 0xE9)
+            rel = raw[pos + 1].astype(np.int64) | raw[pos + 2].astype(np.int64) << 8 | raw[pos + 3].astype(np.int64) << 16 | raw[pos + 4].astype(np.int64) << 24
+            sites, targets = seg.address + pos, seg.address + pos + 5 + _sext(rel, 32)
+        elif family == "arm":
+            words, addrs = _words(exe, seg)
+            branch = (words >> 24) == 0xEA
+            sites, targets = addrs[branch], addrs[branch] + 8 + (_sext(words[branch] & 0xFFFFFF, 24) << 2)
+        else:
+            words, addrs = _words(exe, seg)
+            branch = (words >> 16) == 0x1000
+            jump = (words >> 26) == 2
+            sites = np.concatenate([addrs[branch], addrs[jump]])
+            targets = np.concatenate([addrs[branch] + 4 + (_sext(words[branch] & 0xFFFF, 16) << 2),
+                                      ((addrs[jump] + 4) & 0xF0000000) | ((words[jump] & 0x3FFFFFF) << 2)])
+        keep = np.isin(targets, known)
+        found.extend(zip(sites[keep].tolist(), targets[keep].tolist()))
+    return found
+
+
+def _endbr_starts(exe: Executable) -> list[int]:
+    """x86 with control-flow protection marks every function entry with `endbr64`/`endbr32`."""
+    if exe.arch.family != "x86":
+        return []
+    marker = b"\xf3\x0f\x1e\xfa" if exe.arch.bits == 64 else b"\xf3\x0f\x1e\xfb"
+    starts = []
+    for seg in exe.code:
+        chunk = exe.data[seg.offset:seg.offset + seg.size]
+        position = chunk.find(marker)
+        while position >= 0 and len(starts) < 100_000:
+            starts.append(seg.address + position)
+            position = chunk.find(marker, position + 4)
+    return starts
+
+
+def _main_from_entry(exe: Executable) -> list[int]:
+    """`main` of a stripped program: the first argument `_start` hands to `__libc_start_main`."""
+    fn = disassemble(exe, exe.entry, exe.entry + 96)
+    if fn is None:
+        return []
+    found = []
+    for call in fn.calls:
+        candidates = call.args[:1] if call.callee == "__libc_start_main" else []
+        if exe.arch.bits == 32 and exe.arch.family == "x86":
+            candidates = [arg for arg in call.args if exe.in_code(arg)]
+        found.extend(arg for arg in candidates if exe.in_code(arg))
+    return found
+
+
+class CodeMap:
+    """Call sites and function boundaries of one executable, from the byte scan."""
+
+    def __init__(self, exe: Executable) -> None:
+        self.exe = exe
+        resolve_stubs(exe)
+        self.sites = call_sites(exe)
+        candidates = np.array(list(exe.symbols) + list(exe.relative.values()), dtype=np.int64)  # relative: function pointers
+        inside = np.zeros(len(candidates), dtype=bool)
+        for seg in exe.code:
+            inside |= (candidates >= seg.address) & (candidates < seg.address + seg.size)
+        starts = set(candidates[inside].tolist())
+        starts.update(target for _, target in self.sites if isinstance(target, int))
+        starts.update(seg.address for seg in exe.code)
+        starts.update(_endbr_starts(exe))
+        if exe.entry and exe.in_code(exe.entry):
+            starts.add(exe.entry)
+            starts.update(_main_from_entry(exe))
+        if exe.arch.family == "arm":
+            starts = {address & ~1 for address in starts}
+        self.starts = sorted(starts)
+        self.sites += _tail_calls(exe, set(self.starts))
+        self.thumb = {address & ~1 for address in list(exe.symbols) if address & 1}
+        self.thumb.update(t & ~1 for s, t in self.sites if isinstance(t, int) and t & 1)
+        self._functions: dict[int, Function | None] = {}
+        self._callees: dict[int, set[int | str]] | None = None
+        self._callers: dict[int, set[int]] = {}
+        self._by_name: dict[str, list[tuple[int, int]]] = {}
+        self.budget = CODE_BUDGET
+
+    def function_of(self, address: int) -> int | None:
+        index = bisect.bisect_right(self.starts, address) - 1
+        return self.starts[index] if index >= 0 else None
+
+    def end_of(self, start: int) -> int:
+        index = bisect.bisect_right(self.starts, start)
+        limit = start + MAX_FUNCTION_BYTES
+        end = self.starts[index] if index < len(self.starts) else limit
+        for seg in self.exe.code:
+            if seg.address <= start < seg.address + seg.size:
+                limit = min(limit, seg.address + seg.size)
+        return min(end, limit)
+
+    def _index(self) -> None:
+        """One pass over the call sites: calls to imports by name; local calls as arrays for fast lookups."""
+        starts = np.array(self.starts, dtype=np.int64)
+        self._callees, self._callers, self._by_name = {}, {}, {}
+        named = [(site, target) for site, target in self.sites if isinstance(target, str)]
+        local = [(site, target) for site, target in self.sites if not isinstance(target, str)]
+        for (site, name), index in zip(named, self._owners(starts, [site for site, _ in named])):
+            if index >= 0:
+                self._by_name.setdefault(name, []).append((self.starts[index], site))
+        self._local_sites = np.array([site for site, _ in local], dtype=np.int64)
+        self._local_targets = np.array([target for _, target in local], dtype=np.int64)
+        owners = self._owners(starts, self._local_sites)
+        self._local_owners = np.where(owners >= 0, starts[np.maximum(owners, 0)] if len(starts) else owners, -1)
+        self._named_owners = {}
+        for name, entries in self._by_name.items():
+            for owner, _ in entries:
+                self._named_owners.setdefault(owner, set()).add(name)
+
+    @staticmethod
+    def _owners(starts: np.ndarray, addresses) -> np.ndarray:
+        addresses = np.asarray(addresses, dtype=np.int64)
+        if not len(starts):
+            return np.full(len(addresses), -1)
+        return np.searchsorted(starts, addresses, side="right") - 1
+
+    def callees(self, start: int) -> set[int | str]:
+        """What the function at `start` calls directly, by the byte scan: imported names and local addresses."""
+        if self._callees is None:
+            self._index()
+        if start not in self._callees:
+            local = self._local_targets[self._local_owners == start]
+            self._callees[start] = set(local.tolist()) | self._named_owners.get(start, set())
+        return self._callees[start]
+
+    def callers(self, start: int) -> set[int]:
+        """Local functions that call the function at `start`, by the byte scan."""
+        if self._callees is None:
+            self._index()
+        if start not in self._callers:
+            owners = self._local_owners[self._local_targets == start]
+            self._callers[start] = set(owners[(owners >= 0) & (owners != start)].tolist())
+        return self._callers[start]
+
+    def callers_of(self, names: set[str]) -> dict[int, list[tuple[int, str]]]:
+        """Functions containing a call to any of `names`: start -> [(site, name)]."""
+        if self._callees is None:
+            self._index()
+        result: dict[int, list[tuple[int, str]]] = {}
+        for name in names:
+            for owner, site in self._by_name.get(name, ()):
+                result.setdefault(owner, []).append((site, name))
+        return result
+
+    def function(self, start: int) -> Function | None:
+        """The disassembled function at `start` (memoised); None once the file's budget is spent."""
+        if start not in self._functions:
+            if self.budget <= 0:
+                return None
+            end = self.end_of(start)
+            self.budget -= end - start
+            self._functions[start] = disassemble(self.exe, start, end, start in self.thumb)
+        return self._functions[start]
+
+    def args_at(self, site: int, name: str) -> list | None:
+        """The arguments of the call to `name` at `site`, from a short window of code before it
+        (MIPS sites are the GOT load a few instructions before the call)."""
+        start = self.function_of(site)
+        width = 4 if self.exe.arch.family != "x86" else 1
+        window = 2048  # from the function's start when it is this close: registers set early are seen
+        tail = 40 if self.exe.arch.delay_slot else 4
+        candidates = [start] if start is not None and site - start <= window else []
+        short = 160 if width == 1 else 96
+        candidates += [site - short + k * width for k in range(0, 24 if width == 1 else 1)]
+        for begin in candidates:
+            if begin is None or begin < 0:
+                continue
+            fn = disassemble(self.exe, begin, site + tail + (8 if width == 1 else 0), start in self.thumb if start else False)
+            if fn is None:
+                continue
+            for call in fn.calls:
+                if call.address >= site and call.callee == name:
+                    return call.args
+        return None
+
+
+def disassemble(exe: Executable, start: int, end: int, thumb: bool = False) -> Function | None:
+    """Linear sweep of [start, end) into basic blocks with resolved calls, comparisons and branches."""
+    data = exe.read(start, end - start)
+    if not data:
+        return None
+    machine = Machine(exe.arch, exe.load, exe.gp)
+    machine._thumb = thumb
+    insns = disassemble_lite(exe.arch, data, start, thumb)
+    steps: list[tuple[object, Step]] = []
+    strings: dict[int, str] = {}
+    calls: list[Call] = []
+    pending: tuple[object, Step] | None = None
+    entry_states: dict[int, dict] = {}  # register state recorded where a branch goes
+    falls_through = True
+    for insn in insns:
+        if not falls_through and insn.address in entry_states:
+            machine.regs = dict(entry_states[insn.address])  # reached only by a jump: take the jump's state
+        falls_through = True
+        step = machine.step(insn)
+        steps.append((insn, step))
+        if pending is None and exe.arch.delay_slot and step.kind in ("call", "jump", "cjump", "ret"):
+            pending = (insn, step)
+            continue
+        control, control_step = pending if pending is not None else (insn, step)
+        pending = None
+        tail_call = control_step.kind == "jump" and (
+            exe.callee_name(control_step.target)
+            or (isinstance(control_step.target, int) and not start <= control_step.target < end and exe.in_code(control_step.target)))
+        if control_step.kind == "call" or tail_call:
+            calls.append(_call(exe, machine, control, control_step))
+        elif control_step.kind in ("jump", "cjump") and isinstance(control_step.target, int):
+            entry_states.setdefault(control_step.target, dict(machine.regs))
+        if control_step.kind in ("jump", "ret") and not control_step.conditional:
+            falls_through = False
+    for call in calls:
+        for arg in call.args:
+            text = exe.string_at(arg)
+            if text is not None and len(text) >= 2:
+                strings.setdefault(call.address, text)
+    return _blocks(exe, start, steps, calls, strings)
+
+
+def _call(exe: Executable, machine: Machine, insn, step: Step) -> Call:
+    target = step.target
+    name = exe.callee_name(target)
+    if name is None and isinstance(target, int) and target in exe.slots:
+        name = exe.slots[target]
+    local = target & ~1 if exe.arch.family == "arm" and isinstance(target, int) else target
+    call = Call(insn.address, name, local if name is None and isinstance(local, int) else None, machine.args(4), step.conditional)
+    machine.after_call(name or (hex(local) if isinstance(local, int) else "?"), call.args[0] if call.args else None)
+    return call
+
+
+def _blocks(exe: Executable, start: int, steps, calls: list[Call], strings: dict[int, str]) -> Function:
+    delay = 1 if exe.arch.delay_slot else 0
+    leaders = {start}
+    for index, (insn, step) in enumerate(steps):
+        if step.kind in ("jump", "cjump", "ret") and not step.conditional:
+            after = index + 1 + delay
+            if after < len(steps):
+                leaders.add(steps[after][0].address)
+            if step.kind != "ret" and isinstance(step.target, int):
+                leaders.add(step.target)
+    calls_at = {call.address: call for call in calls}
+    blocks: dict[int, Block] = {}
+    block: Block | None = None
+    terminator: tuple[object, Step] | None = None
+    in_delay_slot = False
+    for insn, step in steps:
+        if block is None or (insn.address in leaders and not in_delay_slot):
+            if block is not None:
+                _close(block, terminator, insn.address)
+            block = blocks[insn.address] = Block(insn.address)
+            terminator = None
+        in_delay_slot = False
+        block.end = insn.address + insn.size
+        if insn.address in calls_at:
+            block.calls.append(calls_at[insn.address])
+        if step.kind == "cmp" or (step.kind == "cjump" and (step.left is not None or step.right is not None)):
+            block.compares.append((insn.address, step.left, step.right))
+        if step.kind in ("jump", "cjump", "ret") and not step.conditional:
+            terminator = (insn, step)
+            in_delay_slot = bool(delay)
+    if block is not None:
+        _close(block, terminator, None)
+    return Function(start, blocks, calls, strings)
+
+
+def _close(block: Block, terminator, next_address: int | None) -> None:
+    if terminator is None:
+        if next_address is not None:
+            block.successors.append(next_address)
+        return
+    insn, step = terminator
+    if step.kind == "ret":
+        block.returns = True
+        return
+    if isinstance(step.target, int):
+        block.successors.append(step.target)
+    if step.kind == "cjump":
+        block.branch, block.branch_target, block.fallthrough = insn.address, step.target, next_address
+        if next_address is not None:
+            block.successors.append(next_address)
