@@ -21,7 +21,7 @@ from doorwatch.cli.common import (
     write_output,
 )
 from doorwatch.errors import DoorwatchError
-from doorwatch.model import Severity, to_json
+from doorwatch.scales import Severity
 
 FORMATS = [OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.HTML]
 
@@ -47,6 +47,7 @@ def scan(
 
       doorwatch scan /usr/bin --jobs 2 --fail-on critical --format sarif -o scan.sarif
     """
+    from doorwatch.model import to_json
     from doorwatch.scan.engine import ScanOptions, scan_paths, severities
 
     chosen = choose_format(fmt, FORMATS, output)
