@@ -58,3 +58,22 @@ def test_scan_of_the_clean_twin_passes(clean_firmware):
                for f in child["findings"] if f["severity"] in ("high", "critical")]
     assert serious == []
     assert "/usr/sbin/webd" in children_by_path(report["targets"][0])
+
+
+def test_root_filesystem_under_a_top_folder_of_a_gzipped_tar(tmp_path):
+    import crypt
+    import tarfile
+
+    top = tmp_path / "tree" / "rootfs"
+    for folder in ("etc/init.d", "bin", "sbin", "usr", "lib"):
+        (top / folder).mkdir(parents=True)
+    (top / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (top / "etc/shadow").write_text(f"root:{crypt.crypt('admin', crypt.mksalt(crypt.METHOD_MD5))}:19000:0:99999:7:::\n")
+    (top / "etc/init.d/rcS").write_text("#!/bin/sh\ntelnetd -l /bin/sh\n")
+    image = tmp_path / "update.tar.gz"
+    with tarfile.open(image, "w:gz") as archive:
+        archive.add(top, arcname="rootfs")
+    _, report = scan_json(image)
+    children = children_by_path(report["targets"][0])
+    assert "weak-password-hash" in {f["id"] for f in children["/rootfs/etc/shadow"]["findings"]}
+    assert "unauthenticated-shell" in {f["id"] for f in children["/rootfs/etc/init.d/rcS"]["findings"]}

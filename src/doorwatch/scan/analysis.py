@@ -67,7 +67,10 @@ def analyse_file(path: Path, display: str, rules: RuleSet, depth: int = 0, deep:
             target.capabilities = match_capabilities(facts, rules, None)
         return Outcome(target)
     if kind == "container":
-        _container(path, target, rules, depth)
+        if depth == 0:
+            _container(path, target, rules)
+        else:  # already unpacked by the image's single recursive extraction; its files are siblings
+            target.type = _container_type(detect_container(path))
         return Outcome(target)
     target.type = "macho" if kind == "macho" else "other"
     _scan_patterns(rules, data, target)  # documented backdoors hide in any file
@@ -125,10 +128,18 @@ def _executable(path: Path, data: bytes, target: ScanTarget, rules: RuleSet, dee
     return Outcome(target, exe.needed, inheritable)
 
 
-def _container(path: Path, target: ScanTarget, rules: RuleSet, depth: int) -> None:
-    """Unpack a firmware image or archive safely and analyse what is inside, bounded in depth and size."""
-    kind = detect_container(path)
-    target.type = "archive" if kind in ("tar", "zip", "cpio", "gzip", "xz", "lzma", "bzip2") else "firmware"
+ARCHIVE_KINDS = ("tar", "zip", "cpio", "gzip", "xz", "lzma", "bzip2")
+ROOTFS_SEARCH_DEPTH = 3  # a root filesystem may sit under a top folder of an archive ('rootfs/etc/...')
+
+
+def _container_type(kind: str | None) -> str:
+    return "archive" if kind in ARCHIVE_KINDS else "firmware"
+
+
+def _container(path: Path, target: ScanTarget, rules: RuleSet) -> None:
+    """Unpack a firmware image or archive safely (every nesting level at once, one budget) and analyse
+    each file inside as a child at its path in the image."""
+    target.type = _container_type(detect_container(path))
     target.children = []
     with tempfile.TemporaryDirectory(prefix="doorwatch-") as tmp:
         tree = Path(tmp)
@@ -137,23 +148,38 @@ def _container(path: Path, target: ScanTarget, rules: RuleSet, depth: int) -> No
         except ExtractError as err:
             target.errors.append(str(err))
             return
+        children: dict[str, ScanTarget] = {}
         for inner, file in files[:MAX_CHILDREN]:
             try:
-                outcome = analyse_file(file, inner, rules, depth + 1)
+                outcome = analyse_file(file, inner, rules, depth=1)
             except (OSError, MemoryError) as err:
                 target.errors.append(f"{inner}: {err}")
                 continue
-            if outcome.target.type != "other" or outcome.target.findings:
-                target.children.append(outcome.target)
+            children[inner] = outcome.target
         if len(files) > MAX_CHILDREN:
             target.errors.append(f"only the first {MAX_CHILDREN} files of the image were analysed")
         if check_rootfs is not None:
-            for root in _rootfs_trees(tree):
-                for inner, finding in check_rootfs(root):
-                    finding.evidence.append(Evidence(kind="file", value=inner, path=inner))
-                    target.findings.append(finding)
+            _attach_rootfs_findings(tree, files, children)
+        target.children = [child for child in children.values() if child.type != "other" or child.findings]
+
+
+def _attach_rootfs_findings(tree: Path, files: list[tuple[str, Path]], children: dict[str, ScanTarget]) -> None:
+    """Each root-filesystem finding goes on the child it is about, at that file's path in the image."""
+    inner_of = {str(file): inner for inner, file in files}
+    for root in _rootfs_trees(tree):
+        for relative, finding in check_rootfs(root):
+            real = root / relative.lstrip("/")
+            inner = inner_of.get(str(real), relative)
+            if inner not in children:
+                children[inner] = ScanTarget(path=inner, type="script" if real.is_file() and real.read_bytes()[:2] == b"#!" else "other")
+            children[inner].findings.append(finding)
 
 
 def _rootfs_trees(tree: Path) -> list[Path]:
-    candidates = [tree] + [p for p in tree.rglob("*.d") if p.is_dir() and not p.is_symlink()]
-    return [p for p in candidates if looks_like_rootfs(p)]
+    """Folders laid out like a Unix root: the image itself, a nested container's folder, or a top folder."""
+    found, level = [], [tree]
+    for _ in range(ROOTFS_SEARCH_DEPTH + 1):
+        found += [folder for folder in level if looks_like_rootfs(folder)]
+        level = [sub for folder in level if not looks_like_rootfs(folder)
+                 for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.is_symlink()]
+    return found
