@@ -84,6 +84,8 @@ def _tool() -> dict:
 
 
 def _diff_renderables(result):
+    from rich.markup import escape
+
     if result.empty:
         yield f"No change between {result.before[:8]} and {result.after[:8]}."
         return
@@ -91,16 +93,16 @@ def _diff_renderables(result):
     for column in ("change", "kind", "component", "detail"):
         table.add_column(column)
     for component in result.added:
-        table.add_row("[green]added[/]", component.kind, component.name, f"{component.vendor or '?'} ({component.country or '?'})")
+        table.add_row("[green]added[/]", component.kind, escape(component.name), escape(f"{component.vendor or '?'} ({component.country or '?'})"))
     for component in result.removed:
-        table.add_row("[red]removed[/]", component.kind, component.name, f"{component.vendor or '?'} ({component.country or '?'})")
+        table.add_row("[red]removed[/]", component.kind, escape(component.name), escape(f"{component.vendor or '?'} ({component.country or '?'})"))
     for change in result.changed:
         detail = "; ".join(f"{field}: {old} -> {new}" for field, (old, new) in change.changes.items())
-        table.add_row("[yellow]changed[/]", change.kind, change.name, detail)
+        table.add_row("[yellow]changed[/]", change.kind, escape(change.name), escape(detail))
     for feature in result.features:
         table.add_row("[yellow]feature[/]", feature.id, feature.component or "", f"{feature.before or 'absent'} -> {feature.after or 'absent'}")
     for finding in result.new_findings:
-        table.add_row("[red]new finding[/]", "", "", finding)
+        table.add_row("[red]new finding[/]", "", "", escape(finding))
     for finding in result.resolved_findings:
-        table.add_row("[green]resolved[/]", "", "", finding)
+        table.add_row("[green]resolved[/]", "", "", escape(finding))
     yield table
