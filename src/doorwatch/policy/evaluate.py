@@ -177,7 +177,7 @@ def _feature_findings(rule: Rule, features_rule: FeatureRule, features: Iterable
         else:
             continue
         component = by_ref.get(feature.component or "")
-        where = f" on {component.name}" if component else ""
+        where = f" ({component.name})" if component else ""
         yield Finding(
             id="feature-not-allowed",
             severity=severity,
