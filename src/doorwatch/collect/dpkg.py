@@ -11,8 +11,9 @@ import weakref
 from typing import Iterable, Iterator
 
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.collect.os_release import distribution
+from doorwatch.collect.packaging import installed_package
 from doorwatch.model import Component
+from doorwatch.collect.os_release import distribution
 
 SOURCE = "dpkg"
 ORDER = 60
@@ -57,14 +58,7 @@ def package_component(fields: dict[str, str], ref: str, distro: str | None) -> C
         "section": fields.get("Section"),
         "distribution": distro,
     }
-    return Component(
-        ref=ref,
-        kind="package",
-        category="software",
-        name=name,
-        ids={"deb": name},
-        properties={key: value for key, value in properties.items() if value},
-    )
+    return installed_package("deb", name, properties, ref=ref)
 
 
 def collect(machine: MachineRoot) -> Iterator[Component]:

@@ -16,8 +16,9 @@ import xml.etree.ElementTree as ElementTree
 from typing import Iterator
 
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.collect.os_release import distribution
+from doorwatch.collect.packaging import installed_package
 from doorwatch.model import Component
+from doorwatch.collect.os_release import distribution
 
 SOURCE = "flatpak"
 ORDER = 64
@@ -125,11 +126,4 @@ def collect(machine: MachineRoot) -> Iterator[Component]:
             "install_path": active,
             "distribution": distro,
         }
-        yield Component(
-            ref=f"flatpak:{app_id}",
-            kind="package",
-            category="software",
-            name=metadata.get("name") or app_id,
-            ids={"flatpak": app_id},
-            properties={key: value for key, value in properties.items() if value},
-        )
+        yield installed_package("flatpak", app_id, properties, name=metadata.get("name"))

@@ -12,8 +12,9 @@ from importlib.metadata import PackageMetadata, distributions
 from typing import Iterator
 
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.collect.os_release import distribution
+from doorwatch.collect.packaging import installed_package
 from doorwatch.model import Component
+from doorwatch.collect.os_release import distribution
 
 SOURCE = "python"
 ORDER = 62
@@ -77,11 +78,4 @@ def collect(machine: MachineRoot) -> Iterator[Component]:
                 "install_path": machine_dir,
                 "distribution": distro,
             }
-            yield Component(
-                ref=f"pypi:{key}",
-                kind="package",
-                category="software",
-                name=name,
-                ids={"pypi": key},
-                properties={k: v for k, v in properties.items() if v and v != "UNKNOWN"},
-            )
+            yield installed_package("pypi", key, {k: v for k, v in properties.items() if v != "UNKNOWN"}, name=name)

@@ -15,8 +15,9 @@ from typing import Iterator
 from urllib.parse import quote
 
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.collect.os_release import distribution
+from doorwatch.collect.packaging import installed_package
 from doorwatch.model import Component
+from doorwatch.collect.os_release import distribution
 
 SOURCE = "rpm"
 ORDER = 61
@@ -96,14 +97,7 @@ def package_component(header: dict[str, str | int], ref: str, distro: str | None
         "source_package": source_rpm.rsplit("-", 2)[0] if source_rpm.count("-") >= 2 else None,
         "distribution": distro,
     }
-    return Component(
-        ref=ref,
-        kind="package",
-        category="software",
-        name=name,
-        ids={"rpm": name},
-        properties={key: value for key, value in properties.items() if value},
-    )
+    return installed_package("rpm", name, properties, ref=ref)
 
 
 def collect(machine: MachineRoot) -> Iterator[Component]:

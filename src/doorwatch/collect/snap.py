@@ -11,8 +11,9 @@ from typing import Iterator
 import yaml
 
 from doorwatch.collect.machine import MachineRoot
-from doorwatch.collect.os_release import distribution
+from doorwatch.collect.packaging import installed_package
 from doorwatch.model import Component
+from doorwatch.collect.os_release import distribution
 
 SOURCE = "snap"
 ORDER = 63
@@ -69,11 +70,4 @@ def collect(machine: MachineRoot) -> Iterator[Component]:
             "install_path": install_path,
             "distribution": distro,
         }
-        yield Component(
-            ref=f"snap:{name}",
-            kind="package",
-            category="software",
-            name=str(meta.get("name") or name),
-            ids={"snap": name},
-            properties={key: str(value) for key, value in properties.items() if value},
-        )
+        yield installed_package("snap", name, {key: str(value) for key, value in properties.items() if value}, name=str(meta.get("name") or name))
