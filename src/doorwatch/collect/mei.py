@@ -3,24 +3,26 @@ and AMD's Platform Security Processor, the PCI encryption controller AMD chips e
 
 The firmware version is what the driver read from the ME. Whether Active
 Management Technology is provisioned is only known by asking the ME over
-/dev/mei0, which the inventory does not do; it reports AMT's presence on the
-MEI bus (the AMTHI client) and leaves the provisioning state "unknown".
+/dev/mei0: root on the live machine asks it (collect/amthi.py); otherwise the
+inventory reports AMT's presence on the MEI bus (the AMTHI client) and leaves
+the provisioning state "unknown".
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
+from doorwatch.collect import amthi
 from doorwatch.collect.machine import MachineRoot
 from doorwatch.collect.util import bus_device, evidence, pci_devices
-from doorwatch.model import Component, Feature
+from doorwatch.model import Component, Evidence, Feature
 
 SOURCE = "mei"
 ORDER = 70
 
 _MEI = "/sys/class/mei"
 # The ME client that answers AMT host-interface commands (as used by mei-amt-check and LMS).
-AMTHI_UUID = "12f80028-b4b7-4b2d-aca8-46e0ff65814c"
+AMTHI_UUID = str(amthi.AMTHI_UUID)
 
 
 def firmware_versions(text: str | None) -> list[str]:
@@ -51,6 +53,19 @@ def _amd_psp(machine: MachineRoot) -> Iterator[Component | Feature]:
             yield Component(ref=ref, kind="management-engine", category="firmware", name=device.name, ids=dict(device.ids), properties={k: v for k, v in properties.items() if v})
             seen = evidence(f"/sys/bus/pci/devices/{device.properties['address']}/class", pci_class, detail=f"AMD encryption controller {device.ids['pci']}")
             yield Feature(id="management-engine", component=ref, state="present", evidence=[seen])
+
+
+def _amt_state(machine: MachineRoot, mei: str) -> tuple[str, list[Evidence]]:
+    """AMT's provisioning state as the ME tells root on the live machine; "unknown" otherwise."""
+    if not machine.privileged:
+        return "unknown", [Evidence(kind="amt", value="not asked", detail="run as root on the machine itself to ask the ME")]
+    device = f"/dev/{mei}"
+    try:
+        state = amthi.provisioning_state(device)
+    except (OSError, amthi.AmtQueryError) as err:
+        machine.note(SOURCE, device, f"AMT provisioning state not read: {err}")
+        return "unknown", []
+    return amthi.STATES[state], [Evidence(kind="amt", value=amthi.STATE_NAMES[state], path=device, detail="answer of the ME's AMT host interface")]
 
 
 def collect(machine: MachineRoot) -> Iterator[Component | Feature]:
@@ -89,4 +104,5 @@ def collect(machine: MachineRoot) -> Iterator[Component | Feature]:
         seen = evidence(f"{base}/fw_ver", versions[0]) if versions else evidence(base, mei)
         yield Feature(id="management-engine", component=ref, state="present", evidence=[seen])
         amt_seen = [evidence(f"/sys/bus/mei/devices/{address}-{AMTHI_UUID}", AMTHI_UUID, detail="AMT host interface client on the MEI bus")] if AMTHI_UUID in clients else []
-        yield Feature(id="amt-provisioned", component=ref, state="unknown", evidence=amt_seen)
+        state, asked = _amt_state(machine, mei) if AMTHI_UUID in clients else ("unknown", [])
+        yield Feature(id="amt-provisioned", component=ref, state=state, evidence=amt_seen + asked)
