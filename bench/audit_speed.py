@@ -19,6 +19,7 @@ import time
 from doorwatch.audit import inventory, judge
 from doorwatch.policy.schema import load_policy
 
+STORE = "/tmp/doorwatch-bench-audits.sqlite"
 PEER_COMMANDS = [["lspci", "-vvnn"], ["lsusb", "-v"], ["dpkg-query", "-W"]]
 
 
@@ -27,6 +28,14 @@ def time_audit() -> tuple[float, int, dict[str, float]]:
     inv, timings = inventory("/")
     report = judge(inv, load_policy("domestic-only"), "secret", {"allow_origin": ["CN"]})
     return time.perf_counter() - started, len(report.components), timings
+
+
+def time_command() -> float:
+    """The whole command as a user runs it: interpreter start, imports, audit, JSON, store."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "doorwatch", "audit", "--policy", "domestic-only", "--allow-origin", "CN",
+                    "--format", "json", "--store", STORE], stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
 
 
 def time_peer() -> float | None:
@@ -45,17 +54,19 @@ def main() -> int:
     args = parser.parse_args()
     cold, count, timings = time_audit()
     warm = [time_audit()[0] for _ in range(args.runs)]
+    command = [time_command() for _ in range(args.runs)]
     peer = [t for t in (time_peer() for _ in range(args.runs)) if t is not None]
     print(f"doorwatch audit (policy domestic-only, CN, secret): {count} components")
     print(f"  first run in this process: {cold:.3f} s")
     print(f"  median of {args.runs} further runs: {statistics.median(warm):.3f} s (max {max(warm):.3f} s)")
+    print(f"  the command `doorwatch audit ... --format json` end to end: median {statistics.median(command):.3f} s (max {max(command):.3f} s)")
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:6]
     print("  slowest stages of the first run: " + ", ".join(f"{name} {sec * 1000:.0f} ms" for name, sec in slowest))
     if peer:
         median_peer = statistics.median(peer)
         print(f"peer: {' + '.join(' '.join(c) for c in PEER_COMMANDS)}: median {median_peer:.3f} s (no origin, no policy)")
         print(f"ratio doorwatch / peer: {statistics.median(warm) / median_peer:.2f}")
-    print("target: under 2 s for a full audit:", "met" if cold < 2 else "NOT met")
+    print("target: under 2 s for a full audit (the command, end to end):", "met" if statistics.median(command) < 2 else "NOT met")
     return 0
 
 

@@ -37,6 +37,12 @@ def render_audit(report, fmt: OutputFormat) -> str:
     return to_json(report)
 
 
+def _open_store(path: Path | None):
+    from doorwatch.store import Store  # SQLAlchemy is heavy to import: only when the audit is kept
+
+    return Store(path)
+
+
 def audit(
     root: RootOption = None,
     imports: ImportOption = None,
@@ -64,12 +70,11 @@ def audit(
     """
     from doorwatch.audit import judge
     from doorwatch.policy.schema import load_policy
-    from doorwatch.store import Store
 
     chosen = choose_format(fmt, FORMATS, output)
     loaded = load_policy(policy)
     parameters = {"allow_origin": allow_origin} if allow_origin else {}
-    opened_store = None if no_store else Store(store)  # open first: a bad store fails before the work
+    opened_store = None if no_store else _open_store(store)  # open first: a bad store fails before the work
     inventory, _ = read_machine(root, imports)
     report = judge(inventory, loaded, clearance, parameters, fail_on)
     if opened_store is not None:
