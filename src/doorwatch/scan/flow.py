@@ -88,6 +88,7 @@ def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
             for opcode, length in ((0xE8, 5),):
                 pos = np.flatnonzero(raw[: max(0, len(raw) - 4)] == opcode)
                 rel = raw[pos + 1].astype(np.int64) | raw[pos + 2].astype(np.int64) << 8 | raw[pos + 3].astype(np.int64) << 16 | raw[pos + 4].astype(np.int64) << 24
+                pos, rel = pos[rel != 0], rel[rel != 0]  # `call +0` reads the PC (or is a -O0 `mov [rbp-0x18], 0`): no function there
                 sites = seg.address + pos
                 found.append((sites, sites + length + _sext(rel, 32)))
             pos = np.flatnonzero((raw[: max(0, len(raw) - 5)] == 0xFF) & (np.roll(raw, -1)[: max(0, len(raw) - 5)] == 0x15))
@@ -334,7 +335,7 @@ class CodeMap:
         start = self.function_of(site)
         width = 4 if self.exe.arch.family != "x86" else 1
         window = 2048  # from the function's start when it is this close: registers set early are seen
-        tail = 40 if self.exe.arch.delay_slot else 4
+        tail = 128 if self.exe.arch.delay_slot else 4  # MIPS: the GOT load may precede the jalr (and its delay slot) by a prologue
         candidates = [start] if start is not None and site - start <= window else []
         short = 160 if width == 1 else 96
         candidates += [site - short + k * width for k in range(0, 24 if width == 1 else 1)]

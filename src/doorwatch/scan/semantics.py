@@ -367,7 +367,7 @@ class Machine:
             return Step("cjump", ops[1].imm, left=self._op(insn, ops[0]), right=0)
         if mnemonic in ("tbz", "tbnz"):
             return Step("cjump", ops[2].imm)
-        if mnemonic in ("cmp", "cmn", "tst"):
+        if mnemonic in ("cmp", "cmn", "tst", "ccmp", "ccmn"):  # ccmp: the second test of `a == x && b == y`
             return Step("cmp", left=self._op(insn, ops[0]), right=self._op(insn, ops[1]))
         if ops and ops[0].type == OP_REG:
             dest = self._name(insn, ops[0].reg)

@@ -38,6 +38,7 @@ class Action:
     what: str
     address: int
     argument: object = field(default=None, compare=False, hash=False)  # what a command runs
+    hops: int = field(default=0, compare=False, hash=False)  # calls between the gate and the action, helpers called once not counted
 
 
 @dataclass
@@ -89,8 +90,10 @@ def string_oddness(text: str, common: set[str]) -> float:
         return 0.05
     if len(stripped.split()) > 2:
         return 0.1
-    if re.fullmatch(r"[A-Z][A-Za-z]*(-[A-Z][A-Za-z]*)*:?\s*", stripped):  # header names: Content-Type:
+    if re.fullmatch(r"[A-Z][A-Za-z]*(-[A-Z][A-Za-z]*)+:?\s*|[A-Z][A-Za-z]*:\s*", stripped):  # header names: Content-Type:
         return 0.1
+    if re.fullmatch(r"[A-Z][a-z]+", stripped):  # a capitalised word: its capital is grammar, not secrecy
+        stripped = stripped.lower()
     classes = sum(bool(re.search(pattern, stripped)) for pattern in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     counts = Counter(stripped)
     entropy = -sum(n / len(stripped) * math.log2(n / len(stripped)) for n in counts.values())
@@ -202,8 +205,13 @@ class TriggerAnalysis:
         if name in ("connect", "listen"):
             return {Action("network", shown, call.address)}
         if name is None and call.target is not None and depth > 0:
-            inner = self._summary(call.target, depth - 1)
-            return {Action(a.kind, f"{label} -> {a.what}", call.address) for a in inner}
+            hops = self._hop(call.target)
+            helper = self._function(call.target) if hops == 0 else None
+            if helper is not None:  # the caller's own code: read its calls with their arguments, as if inlined
+                inner = {action for inner_call in helper.calls for action in self.classify(inner_call, depth - 1)}
+            else:  # from the byte scan: no arguments, so never as close as code read in full
+                inner, hops = self._summary(call.target, depth - 1), 1
+            return {Action(a.kind, f"{label} -> {a.what}", call.address, a.argument, hops=a.hops + hops) for a in inner}
         return set()
 
     def _summary(self, start: int, depth: int) -> frozenset[Action]:
@@ -218,9 +226,16 @@ class TriggerAnalysis:
                     if kind:
                         actions.add(Action(kind, f"{target}()", start))
                 elif depth > 0 and target != start:
-                    actions |= {Action(a.kind, f"{self.name_of(target)} -> {a.what}", start) for a in self._summary(target, depth - 1)}
+                    hops = self._hop(target)
+                    actions |= {Action(a.kind, f"{self.name_of(target)} -> {a.what}", start, hops=a.hops + hops)
+                                for a in self._summary(target, depth - 1)}
             self._summaries[key] = frozenset(actions)
         return self._summaries[key]
+
+    def _hop(self, target: int) -> int:
+        """A call into a helper with a single caller costs no distance: it is the caller's own code,
+        which an optimising compiler inlines (so -O0 and -O2 builds of one program are rated alike)."""
+        return 0 if len(self.codemap.callers(target)) <= 1 else 1
 
     def _action_kind(self, name: str) -> str | None:
         if name in self.exec_calls:
@@ -341,6 +356,8 @@ class TriggerAnalysis:
     def _gates(self, fn: Function, level: int, input_call: tuple[str, int]) -> list[Gate]:
         comparisons = self._comparisons(fn)
         gates = []
+        ungated: list[tuple[Comparison, Block]] = []
+        by_block: dict[int, Gate] = {}
         for comparison in comparisons:
             if comparison.kind == "piece":
                 continue
@@ -358,9 +375,37 @@ class TriggerAnalysis:
                     actions.extend(self.classify(c, 2))
                 branch = conditional[0].address
             if actions:
-                gates.append(Gate([comparison], branch, fn.start, level, input_call,
-                                  sorted(actions, key=lambda a: (-ACTION_RANK[a.kind], a.address))))
+                gate = Gate([comparison], branch, fn.start, level, input_call,
+                            sorted(actions, key=lambda a: (-ACTION_RANK[a.kind], a.address)))
+                gates.append(gate)
+                if gate_block is not None:
+                    by_block.setdefault(gate_block.start, gate)
+            elif gate_block is not None:
+                ungated.append((comparison, gate_block))
+        for comparison, block in ungated:
+            # both outcomes flow, without a call, into a gate: the result was kept as a flag that
+            # the gate tests (`ok = a == X; ok &= b == Y; if (ok)`), so this constant is part of the trigger
+            targets = [self._converges(fn, side, by_block) for side in (block.branch_target, block.fallthrough)]
+            if targets[0] is not None and targets[0] == targets[1]:
+                by_block[targets[0]].comparisons.append(comparison)
         return self._merge(gates, comparisons)
+
+    @staticmethod
+    def _converges(fn: Function, start: int | None, gate_blocks: dict[int, Gate]) -> int | None:
+        """The gate block a short call-free path from `start` leads to, if any."""
+        queue, seen = [start], set()
+        while queue and len(seen) < 6:
+            address = queue.pop(0)
+            if address in gate_blocks:
+                return address
+            if address in seen or address not in fn.blocks:
+                continue
+            seen.add(address)
+            block = fn.blocks[address]
+            if block.calls or block.returns:
+                continue
+            queue.extend(block.successors)
+        return None
 
     @staticmethod
     def _merge(gates: list[Gate], comparisons: list[Comparison]) -> list[Gate]:
@@ -442,7 +487,18 @@ class TriggerAnalysis:
         reading = set(self.codemap.callers_of(readers))
         delegating = {start for start in comparing - reading
                       if any(isinstance(t, int) and self._verifies(t) for t in self.codemap.callees(start))}
-        return sorted(((comparing & reading) | delegating) - done)[:MAX_CREDENTIAL_FUNCTIONS]
+        first = sorted(((comparing & reading) | delegating) - done)
+        return (first + self._fed_comparers(comparing, set(first) | done))[:MAX_CREDENTIAL_FUNCTIONS]
+
+    def _fed_comparers(self, comparing: set[int], skip: set[int]) -> list[int]:
+        """Functions that compare strings, called (up to two calls down) by a function receiving
+        network input: the helper that checks what was received (unoptimised builds keep it apart)."""
+        receivers = set(self.codemap.callers_of(set(self.vocab["network_input"]) & self.exe.imports))
+        level, fed = receivers, set()
+        for _ in range(2):
+            level = {t for start in level for t in self.codemap.callees(start) if isinstance(t, int)} - fed
+            fed |= level
+        return sorted((fed & comparing) - skip)
 
     def _walk(self, fn: Function, level: int, source: tuple[str, int], visited: set[int], gates: list[Gate],
               findings: list[Finding]) -> None:
@@ -454,8 +510,8 @@ class TriggerAnalysis:
         if level >= 2:
             return
         callees = []
-        for call in fn.calls:
-            if call.target is not None and call.address >= source[1] and call.target not in callees:
+        for call in _calls_after(fn, source[1]):
+            if call.target is not None and call.target not in callees:
                 callees.append(call.target)
         for target in callees[:12 if level == 0 else 6]:
             callee = self._function(target)
@@ -492,21 +548,21 @@ class TriggerAnalysis:
     def _severity(gate: Gate) -> Severity:
         """Intent decides: an odd constant alone in front of a shell is a trigger; a verb among many is a parser."""
         ladder = [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
-        near = {a.kind for a in gate.actions if a.what.count(" -> ") <= 1}  # in the function or one call away
+        near = {a.kind for a in gate.actions if a.hops <= 1}  # in the function or one call away (helpers called once are free)
         top = 3 if near & {"exec", "command", "privilege"} else 2 if near else 1  # far-away actions: at most medium
         oddness = gate.oddness
         if gate.siblings >= DISPATCHER_SIBLINGS:
             step = 2 if gate.outlier else 0
         elif oddness >= 0.55:
             step = top
-        elif oddness > 0.1:  # a plain word: high only right in front of a shell, or of running the input
-            direct = {a.kind for a in gate.actions if " -> " not in a.what}
+        elif max(c.oddness for c in gate.comparisons) > 0.1:  # a plain word: high only right in front of a shell, or of running the input
+            direct = {a.kind for a in gate.actions if a.hops == 0}
             step = 2 if direct & {"exec"} else 1
         else:
             step = 1 if gate.siblings <= 1 else 0
         if gate.level >= 2 and oddness < 0.55:
             step = max(0, step - 1)
-        runs_input = any(a.kind == "command" and a.what.count(" -> ") <= 1 and
+        runs_input = any(a.kind == "command" and a.hops <= 1 and
                          any(_same_buffer(a.argument, c.subject) for c in gate.comparisons) for a in gate.actions)
         if runs_input:  # the compared input itself is run: remote command execution behind a constant
             step = max(step, 2)
@@ -519,10 +575,8 @@ class TriggerAnalysis:
         way: compared with a stored (non-literal) value, or handed to a password routine, in a
         function that speaks of passwords or calls one.
         """
-        auth_calls = set(self.vocab["auth_calls"])
-        words = tuple(self.vocab["auth_words"])
-        speaks_auth = any(c.callee in auth_calls for c in fn.calls) or any(
-            any(w in text.lower() for w in words) for text in fn.strings.values())
+        speaks_auth = self._speaks_auth(fn) or (
+            any(c.callee in self.compare_args for c in fn.calls) and self._caller_speaks_auth(fn))
         findings = []
         if speaks_auth and self._checks_normally(fn):
             findings.extend(self._inline_credentials(fn, source))
@@ -543,6 +597,17 @@ class TriggerAnalysis:
                             Evidence(kind="function", value=self.name_of(fn.start), address=f"{fn.start:#x}"),
                         ]))
         return findings
+
+    def _speaks_auth(self, fn: Function) -> bool:
+        """The function calls a password routine or uses a literal that speaks of passwords."""
+        words = tuple(self.vocab["auth_words"])
+        return any(c.callee in self.vocab["auth_calls"] for c in fn.calls) or any(
+            any(w in text.lower() for w in words) for text in fn.strings.values())
+
+    def _caller_speaks_auth(self, fn: Function) -> bool:
+        """A helper checking what its caller took from an `Authorization:` header (kept apart at -O0)."""
+        callers = sorted(self.codemap.callers(fn.start))[:MAX_READER_CALLERS]
+        return any(caller is not None and self._speaks_auth(caller) for caller in map(self._function, callers))
 
     def _verifies(self, start: int) -> bool:
         """A local function that checks a secret the normal way: reads a file or a hash, or calls a password routine."""
@@ -630,6 +695,24 @@ class TriggerAnalysis:
         if source is None:
             return []
         return [Evidence(kind="input", value=source[0], address=f"{source[1]:#x}")]
+
+
+def _calls_after(fn: Function, address: int) -> list[Call]:
+    """The calls that can run after the input call at `address`: those of the blocks reachable from
+    it (a loop reads at its bottom at -O0), or all of them when the input came from a caller."""
+    home = next((b for b in fn.blocks.values() if b.start <= address < b.end), None)
+    if home is None:
+        return fn.calls
+    queue, reached = list(home.successors), set()
+    while queue:
+        start = queue.pop()
+        if start in reached or start not in fn.blocks:
+            continue
+        reached.add(start)
+        queue.extend(fn.blocks[start].successors)
+    later = [c for c in home.calls if c.address >= address or home.start in reached]  # reached again: a loop
+    later += [c for start in reached - {home.start} for c in fn.blocks[start].calls]
+    return sorted(later, key=lambda c: c.address)
 
 
 def _join_pieces(comparisons: list[Comparison]) -> Comparison | None:
