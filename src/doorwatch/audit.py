@@ -12,6 +12,7 @@ from pathlib import Path
 
 from doorwatch.collect import collect_all
 from doorwatch.collect.machine import MachineRoot
+from doorwatch.collect.os_release import os_release
 from doorwatch.model import Attribution, AuditReport, Component, Inventory, MachineInfo, PolicyRef, Severity
 from doorwatch.policy.evaluate import evaluate
 from doorwatch.policy.schema import LoadedPolicy
@@ -20,26 +21,17 @@ from doorwatch.policy.schema import LoadedPolicy
 def machine_info(machine: MachineRoot) -> MachineInfo:
     """Host name, a hashed machine id, OS and kernel, read through the root."""
     machine_id = machine.read_value("/etc/machine-id", "system")
-    os_release = _os_release(machine.read_text("/etc/os-release", "system") or machine.read_text("/usr/lib/os-release", "system") or "")
+    release = os_release(machine)
     return MachineInfo(
         hostname=machine.read_value("/etc/hostname", "system") or (socket.gethostname() if machine.live else None),
         # The raw machine-id is a secret-ish stable identifier; a hash still joins audits of one machine.
         machine_id=hashlib.sha256(machine_id.encode()).hexdigest()[:32] if machine_id else None,
-        os=os_release.get("PRETTY_NAME") or os_release.get("NAME"),
+        os=release.get("PRETTY_NAME") or release.get("NAME"),
         kernel=machine.read_value("/proc/sys/kernel/osrelease", "system"),
         arch=platform.machine() if machine.live else None,
         root=str(machine.root),
         source="live" if machine.live else "root",
     )
-
-
-def _os_release(text: str) -> dict[str, str]:
-    values = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip('"')
-    return values
 
 
 def inventory(root: Path | str = "/") -> tuple[Inventory, dict[str, float]]:
