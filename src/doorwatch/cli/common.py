@@ -102,7 +102,3 @@ def exit_code(severities: Iterable[Severity | str], fail_on: Severity) -> int:
     """0 when nothing reaches the threshold, 1 when something does."""
     threshold = Severity(fail_on)
     return 1 if any(Severity(sev).at_least(threshold) for sev in severities) else 0
-
-
-def not_built(command: str) -> NoReturn:
-    fail(f"'doorwatch {command}' is not built yet in this version")

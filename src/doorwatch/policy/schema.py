@@ -135,11 +135,10 @@ class Policy(Record):
 
 
 class LoadedPolicy:
-    """A validated policy with its source, digest and resolved parameters."""
+    """A validated policy and the digest of its text (recorded in every audit it judged)."""
 
-    def __init__(self, policy: Policy, source: str, text: str) -> None:
+    def __init__(self, policy: Policy, text: str) -> None:
         self.policy = policy
-        self.source = source
         self.sha256 = hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -183,7 +182,7 @@ def parse_policy(text: str, source: str) -> LoadedPolicy:
         policy = Policy.model_validate(data)
     except ValidationError as err:
         raise PolicyError("\n".join(_describe(error, source, lines) for error in err.errors())) from None
-    return LoadedPolicy(policy, source, text)
+    return LoadedPolicy(policy, text)
 
 
 def _describe(error: dict, source: str, lines: dict[tuple, int]) -> str:
