@@ -44,6 +44,8 @@ def _analyse_span(path: Path, span: tuple[int, int] | None) -> tuple[FlowTable, 
         observation = Observation(packets, flows)
         for detector in active:
             detector.observe(observation)
+    for detector in active:
+        detector.settle()
     return flows, active, reader.info
 
 
@@ -67,8 +69,9 @@ def analyse(paths: Iterable[Path], options: Options | None = None, workers: int 
         spans = _spans(path, workers, parallel_min_bytes)
         if spans and len(spans) > 1:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=len(spans), mp_context=context) as pool:
-                parts = list(pool.map(_analyse_span, [path] * len(spans), spans))
+            with ProcessPoolExecutor(max_workers=len(spans) - 1, mp_context=context) as pool:
+                later = pool.map(_analyse_span, [path] * (len(spans) - 1), spans[1:])
+                parts = [_analyse_span(path, spans[0]), *later]  # this process reads the first part meanwhile
         else:
             parts = [_analyse_span(path, None)]
         info = CaptureInfo(path=str(path))

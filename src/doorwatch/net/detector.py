@@ -26,7 +26,8 @@ PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}
 @cache
 def load_data(name: str) -> Any:
     """A YAML file of `doorwatch/net/data/`."""
-    return yaml.safe_load(resources.files("doorwatch.net").joinpath("data", name).read_text(encoding="utf-8"))
+    text = resources.files("doorwatch.net").joinpath("data", name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when available: ~10x faster
 
 
 def thresholds(section: str) -> dict[str, Any]:
@@ -50,10 +51,13 @@ class Observation:
 
 
 class Detector:
-    """Base of the capture detectors; both steps do nothing unless overridden."""
+    """Base of the capture detectors; every step does nothing unless overridden."""
 
     def observe(self, obs: Observation) -> None:
         """Look at one batch."""
+
+    def settle(self) -> None:
+        """Put the state in its compact form once a part of the capture is done (in the worker that read it)."""
 
     def merge(self, other: "Detector") -> None:
         """Fold in the state of the same detector run over a later part of the capture."""

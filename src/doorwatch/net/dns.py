@@ -90,35 +90,44 @@ class DnsTunnel(Detector):
         messages = [bytes(view[start + 2:start + length])  # without the query id: the same question recurs
                     for start, length in zip(p.payload[queries].tolist(), p.paylen[queries].tolist())]
         self.asked.update(zip(messages, p.src_hi[queries].tolist(), p.src_lo[queries].tolist()))
-        for message in set(messages).difference(self.first_seen):
-            first = int(queries[messages.index(message)])
+        earliest = dict(zip(reversed(messages), range(len(messages) - 1, -1, -1)))  # message -> its first position
+        for message in earliest.keys() - self.first_seen.keys():
+            first = int(queries[earliest[message]])
             self.first_seen[message] = (float(p.batch.ts[first]), packet_actor(p, first))
         if len(self.asked) > self.FOLD_AT:
             self._fold()
 
     def _fold(self) -> None:
         """Move the counted questions into the per-domain figures."""
-        parsed: dict[bytes, tuple | None] = {}
+        domain_of: dict[bytes, tuple[_Domain, bool] | None] = {}  # message -> (its domain, TXT/NULL query)
         for (message, src_hi, src_lo), count in self.asked.items():
-            if message not in parsed:
-                parsed[message] = self._question(message)
-            question = parsed[message]
-            if question is None:
+            if message not in domain_of:
+                domain_of[message] = self._file(message)
+            target = domain_of[message]
+            if target is None:
                 continue
-            domain, sub, qtype = question
-            entry = self.domains.get(domain)
-            if entry is None:
-                entry = self.domains[domain] = _Domain(*self.first_seen[message])
-            elif self.first_seen[message][0] < entry.first_ts:
-                entry.first_ts, entry.actor = self.first_seen[message]
+            entry, txt_null = target
             entry.queries += count
-            if qtype in (TXT, NULL):
+            if txt_null:
                 entry.txt_null += count
-            if sub and len(entry.names) < MAX_NAMES:
-                entry.names.add(sub)
             entry.clients[src_hi, src_lo] += count
         self.asked.clear()
         self.first_seen.clear()
+
+    def _file(self, message: bytes) -> tuple[_Domain, bool] | None:
+        """File a newly folded question under its domain: (the domain, whether it asks for TXT/NULL)."""
+        question = self._question(message)
+        if question is None:
+            return None
+        domain, sub, qtype = question
+        entry = self.domains.get(domain)
+        if entry is None:
+            entry = self.domains[domain] = _Domain(*self.first_seen[message])
+        elif self.first_seen[message][0] < entry.first_ts:
+            entry.first_ts, entry.actor = self.first_seen[message]
+        if sub and len(entry.names) < MAX_NAMES:
+            entry.names.add(sub)
+        return entry, qtype in (TXT, NULL)
 
     @staticmethod
     def _question(message: bytes) -> tuple[str, str, int] | None:
@@ -126,6 +135,9 @@ class DnsTunnel(Detector):
         if query is None:
             return None
         return (*registered_domain(query[0]), query[1])
+
+    def settle(self) -> None:
+        self._fold()
 
     def merge(self, other: "DnsTunnel") -> None:
         self._fold()
@@ -149,7 +161,7 @@ class DnsTunnel(Detector):
                 continue
             evidence = [Evidence(kind="domain", value=domain, detail=f"{entry.queries} queries")]
             evidence += [Evidence(kind=kind, value=value) for kind, value in reasons]
-            evidence.append(Evidence(kind="example", value=f"{sorted(entry.names, key=len)[-1]}.{domain}"))
+            evidence.append(Evidence(kind="example", value=f"{max(sorted(entry.names), key=len)}.{domain}"))
             actor = dict(entry.actor, src=address(*entry.clients.most_common(1)[0][0]))
             events.append(make_event(entry.first_ts, "dns-tunnel", Severity.HIGH, evidence, **actor))
         return events
