@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from doorwatch.model import AuditReport, Severity
@@ -12,8 +10,8 @@ PALETTE = ["#2e86c1", "#c0392b", "#1f8a4c", "#d68910", "#7d3c98", "#17a589", "#8
 
 
 def _chart(report: AuditReport) -> dict:
-    counts = Counter(c.country or ("community" if c.origin == "community" else "unknown") for c in report.components)
-    top = counts.most_common(14)
+    # The audit's summary already counts components by country (sorted, most first).
+    top = list(report.summary["by_country"].items())[:14]
     biggest = max((n for _, n in top), default=1)
     bars = [
         {"label": label, "count": n, "y": index * 22, "width": round(600 * n / biggest), "colour": PALETTE[index % len(PALETTE)]}
@@ -25,11 +23,10 @@ def _chart(report: AuditReport) -> dict:
 def render(report: AuditReport) -> str:
     env = Environment(loader=PackageLoader("doorwatch.report", "templates"), autoescape=select_autoescape(["html"]))
     severities = [sev.value for sev in Severity]
-    counts = Counter(f.severity for f in report.findings)
     return env.get_template("audit.html").render(
         r=report,
         severities=severities,
-        counts=counts,
+        counts=report.summary["findings_by_severity"],
         chart=_chart(report),
         hardware=[c for c in report.components if c.category != "software"],
         software=[c for c in report.components if c.category == "software"],
