@@ -1,7 +1,5 @@
 """The `doorwatch` command line: one Typer app; each sub-command lives in its own module."""
 
-from __future__ import annotations
-
 import os
 import sys
 

@@ -1,7 +1,5 @@
 """`doorwatch audit`: inventory, attribute, judge against a policy, report, and keep the result."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

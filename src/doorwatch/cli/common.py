@@ -1,7 +1,5 @@
 """Options and output handling every sub-command shares, so each command stays a thin function."""
 
-from __future__ import annotations
-
 import enum
 import io
 import os
@@ -11,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Iterable, NoReturn
 
 import typer
-from rich.console import Console
 
 from doorwatch.scales import Severity
 
@@ -50,6 +47,8 @@ FailOnOption = Annotated[
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit 2, as the contract asks for bad usage or unreadable input."""
+    from rich.console import Console  # Rich costs ~50 ms to import: only paid when printing
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]doorwatch: error:[/] {message}")
     raise typer.Exit(2)
 
@@ -84,6 +83,8 @@ def write_output(text: str, output: Path | None) -> None:
 
 def render_rich(renderables: Iterable, width: int | None = None) -> str:
     """Render Rich objects to text: coloured for a terminal, plain for a file or a pipe."""
+    from rich.console import Console
+
     to_terminal = sys.stdout.isatty()
     buffer = io.StringIO()
     console = Console(

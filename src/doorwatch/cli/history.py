@@ -1,13 +1,10 @@
 """`doorwatch history` and `doorwatch diff`: past audits in the local store, and what changed."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from doorwatch.cli.common import FormatOption, OutputFormat, OutputOption, choose_format, render_rich, write_output
 
@@ -40,6 +37,8 @@ def history(
         items = [{key: (getattr(row, key).isoformat() if key == "created_at" else getattr(row, key)) for key in keys} for row in rows]
         write_output(json.dumps({"tool": _tool(), "store": str(opened.path), "audits": items}, indent=2), output)
         return
+    from rich.table import Table
+
     table = Table(title=f"Audits in {opened.path}")
     for column in ("id", "when (UTC)", "host", "policy", "clearance", "verdict", "components", "findings", "worst"):
         table.add_column(column)
@@ -89,6 +88,8 @@ def _diff_renderables(result):
     if result.empty:
         yield f"No change between {result.before[:8]} and {result.after[:8]}."
         return
+    from rich.table import Table
+
     table = Table(title=f"Changes from {result.before[:8]} to {result.after[:8]}", expand=True)
     for column in ("change", "kind", "component", "detail"):
         table.add_column(column)

@@ -1,7 +1,5 @@
 """`doorwatch inventory`: what is in a machine and who made it, without judging."""
 
-from __future__ import annotations
-
 import typer
 
 from doorwatch.cli.common import FormatOption, OutputFormat, OutputOption, choose_format, render_rich, write_output

@@ -3,8 +3,6 @@
 Imports stay inside the commands so `doorwatch kb lookup` starts quickly.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

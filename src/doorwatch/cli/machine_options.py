@@ -1,7 +1,5 @@
 """Options shared by `audit` and `inventory`: which machine to read."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 

@@ -1,8 +1,6 @@
 """`doorwatch pcap`: analyse packet captures for magic packets, Wake-on-LAN, remote management,
 beaconing, DNS tunnels and exfiltration."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

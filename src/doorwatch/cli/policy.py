@@ -1,7 +1,5 @@
 """`doorwatch policy`: validate a policy file, list and show the shipped ones."""
 
-from __future__ import annotations
-
 from importlib import resources
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`doorwatch scan`: static analysis of files, directories and firmware images."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

@@ -1,17 +1,18 @@
 """`doorwatch watch`: events as they happen, or a snapshot with --once."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 from urllib.parse import urlparse
 
 import typer
 
 from doorwatch.cli.common import FailOnOption, FormatOption, OutputFormat, OutputOption, choose_format, exit_code, fail, write_output
 from doorwatch.scales import Severity
+
+if TYPE_CHECKING:
+    from doorwatch.model import Event
 
 FORMATS = (OutputFormat.TABLE, OutputFormat.JSONL, OutputFormat.JSON)
 
@@ -115,7 +116,7 @@ def _open_stream(output: Path | None):
         fail(f"cannot write {output}: {err.strerror or err}")
 
 
-def _summary(events: list[Event]) -> dict:
+def _summary(events: "list[Event]") -> dict:
     counts: dict[str, int] = {}
     for event in events:
         counts[event.event] = counts.get(event.event, 0) + 1
