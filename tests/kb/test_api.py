@@ -66,7 +66,7 @@ def test_invalid_vendor_ids_say_so_without_a_maker(kb, key):
 def test_unregistered_id_stays_unknown_with_a_reason(kb):
     from doorwatch.kb.stats import level
 
-    answer = kb.lookup("pci:1fff")  # seen in real machines, registered nowhere public
+    answer = kb.lookup("pci:1af2")  # seen in real machines, registered nowhere public
     assert answer.vendor is None and answer.country is None and answer.confidence is None
     assert "not in pci.ids" in answer.note
     assert level(answer) == "unknown"
@@ -224,3 +224,9 @@ def test_damaged_cache_is_rebuilt_not_fatal(kb, tmp_path):
     index = LazyIndex(copy)
     (copy / "pci_vendors.marshal").unlink()
     assert KnowledgeBase(index).lookup("pci:10de").vendor == "NVIDIA Corporation"
+
+
+def test_an_id_given_to_a_known_maker_keeps_its_own_evidence(kb):
+    answer = kb.lookup("pci:1fff")  # absent from pci.ids; MCST's record existed before the id was placed
+    assert (answer.vendor, answer.country) == ("MCST", "RU")
+    assert "PCI_VENDOR_ID_MCST_TMP" in answer.source and "Moscow" in answer.source

@@ -27,7 +27,7 @@ KEY_SPACES = ("pci", "usb", "oui", "cpu", "arm", "pnp", "iana", "org")
 # First match wins: a named place or country (often a subsidiary's own) before a legal form, and the
 # countries sharing a legal form (Austria and Switzerland use GmbH too) before the most common one.
 # bench/kb_coverage.py measures the cues on the IEEE registry's organisations and their addresses.
-COUNTRY_HINTS = tuple((re.compile(pattern), country) for pattern, country in (
+COUNTRY_HINTS = (
     (r"shenzhen|beijing|shanghai|guangzhou|guangdong|dongguan|hangzhou|suzhou|nanjing|wuhan|xiamen|"
      r"zhuhai|chengdu|tianjin|qingdao|hefei|jiangsu|zhejiang|fujian|ningbo|foshan|changsha|jinan|"
      r"xi'?an |zhongshan|huizhou|kunshan|\bchina\b|\(cn\)", "CN"),
@@ -63,7 +63,13 @@ COUNTRY_HINTS = tuple((re.compile(pattern), country) for pattern, country in (
     (r"thailand|bangkok", "TH"),
     (r"vietnam|viet nam|hanoi", "VN"),
     (r"turkey|turkiye|istanbul|ankara", "TR"),
-))
+)
+
+
+@lru_cache(maxsize=1)
+def _compiled_hints() -> tuple[tuple[re.Pattern, str], ...]:
+    """Compiled on first use: a plain id lookup should not pay for three dozen regexes."""
+    return tuple((re.compile(pattern), country) for pattern, country in COUNTRY_HINTS)
 
 
 # The vendor an answer names for an id that no maker holds (absent device, blank or broken hardware).
@@ -204,7 +210,9 @@ class KnowledgeBase:
         registered = names_table.get(ident)
         owner = self.index["owned"][space].get(ident)
         if owner:
-            return self.maker_answer(key, owner, f"{registry} {ident} {registered!r}" if registered else f"curated id {ident}")
+            how = f"{registry} {ident} {registered!r}" if registered else f"curated id {ident}"
+            why = self.index["id_sources"].get(f"{space}:{ident}")
+            return self.maker_answer(key, owner, f"{how} ({why})" if why else how)
         if registered is None:
             return Answer(key=key, note=f"{space} vendor id {ident} is not in {registry}")
         return self._name_answer(key, registered, registry, self.index[f"{space}_resolved"][ident])
@@ -352,7 +360,7 @@ class KnowledgeBase:
 def country_hint(name: str) -> tuple[str, str] | None:
     """(country, the words that suggest it) from a place or legal form in an organisation's name."""
     folded = f" {names._ascii_lower(name)} "
-    for pattern, country in COUNTRY_HINTS:
+    for pattern, country in _compiled_hints():
         found = pattern.search(folded)
         if found:
             return country, found.group(0).strip()

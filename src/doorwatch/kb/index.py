@@ -173,7 +173,9 @@ def _maker_tables(makers: list[dict[str, Any]]) -> dict[str, Any]:
     keys: dict[str, str] = {}
     prefixes: dict[str, str] = {}
     owned: dict[str, dict[str, str]] = {"pci": {}, "usb": {}, "pnp": {}, "iana": {}}
+    id_sources: dict[str, str] = {}
     for record in makers:
+        id_sources.update(record.get("id_sources", {}))
         name = record["name"]
         table[name] = (record.get("country"), record.get("parent"), record.get("source"), record.get("origin"))
         for alias in [name, *record.get("aliases", [])]:
@@ -186,7 +188,7 @@ def _maker_tables(makers: list[dict[str, Any]]) -> dict[str, Any]:
         for space in owned:
             for ident in record.get(space, []):
                 owned[space][str(ident).lower() if space != "pnp" else str(ident).upper()] = name
-    return {"makers": table, "maker_keys": keys, "maker_prefixes": prefixes, "owned": owned}
+    return {"makers": table, "maker_keys": keys, "maker_prefixes": prefixes, "owned": owned, "id_sources": id_sources}
 
 
 def _registry_names(mal: dict, iab: dict) -> dict[str, Any]:

@@ -164,4 +164,6 @@ def _merge_vendor_ids(makers: list[dict[str, Any]], path: Path) -> None:
                 record["origin"] = "community"
             makers.append(record)
             by_name[maker] = record
+        else:  # the maker's own note says where it is; this one says why the id is its
+            record.setdefault("id_sources", {})[f"{space}:{ident}"] = source
         record.setdefault(space, []).append(ident)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import ChainMap, Counter
 from typing import TYPE_CHECKING
 
 from doorwatch.kb.base import INVALID_VENDOR, Answer
@@ -21,6 +21,14 @@ def level(answer: Answer) -> str:
     if answer.country is not None or answer.origin == "community":
         return str(answer.confidence)
     return "maker-only" if answer.vendor else "unknown"
+
+
+def uncurated_names(kb: KnowledgeBase) -> KnowledgeBase:
+    """The same knowledge base with curated maker names set aside, so the name matcher and the guesses
+    are measured on a labelled sample even after curation has placed some of its names."""
+    from doorwatch.kb.base import KnowledgeBase
+
+    return KnowledgeBase(ChainMap({"maker_keys": {}, "maker_prefixes": {}}, kb.index))
 
 
 def count(answers) -> dict[str, int]:
