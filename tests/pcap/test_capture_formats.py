@@ -120,3 +120,36 @@ def test_pcapng_with_two_interfaces_nanosecond_times_and_simple_blocks(tmp_path)
     assert {e["event"] for e in report["events"]} == {"magic-packet", "wake-on-lan-packet"}
     assert report["files"][0]["link_type"] == "ethernet,raw" and report["files"][0]["packets"] == 2
     assert all(e["time"].startswith("2025-12-29T09:20:00") for e in report["events"])
+
+
+def _records(count: int, seed: int) -> list[tuple[float, bytes]]:
+    rng = random.Random(seed)
+    return [(traffic.START + i, ethernet(ip("10.0.0.1", "10.0.0.2", udp(1000 + i, 53, rng.randbytes(rng.randrange(0, 1500))))))
+            for i in range(count)]
+
+
+@pytest.mark.parametrize("writer, length_at", [(write_pcap, 8), (write_pcapng, 4)])
+@pytest.mark.parametrize("cut", [0, 1, 7, 300])
+def test_record_loop_in_c_and_in_python_agree(tmp_path, writer, length_at, cut):
+    """The C record loop is an accelerator of the Python one: same offsets, including a cut-off tail."""
+    from doorwatch.net import capture as reader
+
+    if reader._native_walk is None:
+        pytest.skip("the C record loop was not built (no compiler at install time)")
+    data = writer(tmp_path / "c.cap", _records(400, cut)).read_bytes()
+    data = data[:len(data) - cut]
+    start = 24 if length_at == 8 else 0
+    for order in ("<", ">"):  # the loop reads either byte order; the file's own is "<"
+        python = reader._walk(memoryview(data), start, length_at, order)
+        assert reader.record_offsets(memoryview(data), start, length_at, order).tolist() == python
+    assert len(reader._walk(memoryview(data), start, length_at, "<")) >= 400 - (1 if cut else 0)
+
+
+def test_the_c_record_loop_is_built_where_a_compiler_is():
+    import shutil
+
+    from doorwatch.net import capture as reader
+
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler on this machine")
+    assert reader._native_walk is not None

@@ -81,10 +81,24 @@ class CaptureInfo:
         return ",".join(names) or None
 
 
+try:
+    from doorwatch.net._records import walk as _native_walk
+except ImportError:  # installed without a C compiler: the Python loop below does the same, slower
+    _native_walk = None
+
+
+def record_offsets(buf: memoryview, start: int, length_at: int, fmt: str) -> np.ndarray:
+    """int64 offsets of the records from `start` (see `_walk`), by the C loop when it was built."""
+    if _native_walk is not None:
+        return np.frombuffer(_native_walk(buf, start, length_at, fmt == ">"), np.int64)
+    return np.asarray(_walk(buf, start, length_at, fmt), dtype=np.int64)
+
+
 def _walk(buf: bytes, start: int, length_at: int, fmt: str) -> list[int]:
     """Offsets of the records from `start`, following each one's length field (the sequential part).
 
-    The last offset may belong to a record that runs past the buffer; callers check.
+    Only records whose length field lies wholly inside the buffer are listed; the last one may still
+    run past the buffer, which callers check.
     """
     unpack = struct.Struct(f"{fmt}{length_at}xI").unpack_from
     offsets: list[int] = []
@@ -176,7 +190,7 @@ class CaptureReader:
         chunks = self._chunks(handle, fmt, b"")
         buffer, filled, at_end = next(chunks)
         while True:
-            off = np.asarray(_walk(buffer.view[:filled], 0, 8, fmt), dtype=np.int64)
+            off = record_offsets(buffer.view[:filled], 0, 8, fmt)
             caplen = buffer.file32[off + 8].astype(np.int64)
             if len(off) and caplen.max() > MAX_RECORD:
                 bad = int(off[np.argmax(caplen > MAX_RECORD)])
@@ -210,7 +224,7 @@ class CaptureReader:
         chunks = self._chunks(handle, fmt, head)
         buffer, filled, at_end = next(chunks)
         while True:
-            off = np.asarray(_walk(buffer.view[:filled], 0, 4, fmt), dtype=np.int64)
+            off = record_offsets(buffer.view[:filled], 0, 4, fmt)
             total = buffer.file32[off + 4].astype(np.int64)
             if len(off) and (total.min() < 12 or total.max() > MAX_RECORD + 64):
                 bad = int(off[np.argmax((total < 12) | (total > MAX_RECORD + 64))])
