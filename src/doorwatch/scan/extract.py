@@ -12,9 +12,9 @@ levels of one image (so the bounds hold for the whole image) or uses
 `unpack_recursive`, which does exactly that and enforces `Limits.max_depth`.
 
 Formats: tar, zip, cpio (newc, crc, odc), gzip, xz, lzma, bzip2, uImage (header
-stripped), squashfs (`unsquashfs`) and cramfs; squashfs, cramfs and uImage parts laid
-end to end in a vendor's firmware file are cut out ("blob").  JFFS2, UBI and UBIFS
-are detected and reported as not extracted.
+stripped), squashfs (`unsquashfs`), cramfs, JFFS2 (`jefferson`), UBI and UBIFS
+(`ubi_reader`); squashfs, cramfs, uImage and UBI parts laid end to end in a vendor's
+firmware file are cut out ("blob").
 """
 
 from __future__ import annotations
@@ -23,15 +23,19 @@ import bz2
 import contextlib
 import errno
 import gzip
+import importlib.util
+import json
 import lzma
 import mmap
 import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 import struct
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -99,6 +103,25 @@ class Budget:
 
 def _bomb_bound(limits: Limits, source_size: int) -> int:
     return max(RATIO_FLOOR_BYTES, int(limits.max_ratio * max(source_size, 1)))
+
+
+def _refuse_beyond_budget(sink: _Sink, size: int, entries: int) -> None:
+    """Raises before a container adds `size` bytes in `entries` files that its bounds forbid."""
+    limits = sink.budget.limits
+    if sink.budget.files + entries > limits.max_files:
+        raise LimitExceeded(f"image holds more than {limits.max_files} files")
+    if sink.written + size > _bomb_bound(limits, sink.source_size):
+        raise ExtractError(f"content expands more than {limits.max_ratio:g}x its "
+                           f"{sink.source_size}-byte container (decompression bomb)")
+    if sink.budget.total_bytes + size > limits.max_total_bytes:
+        raise LimitExceeded(f"image expands to more than {limits.max_total_bytes} bytes")
+
+
+def _room(sink: _Sink) -> int:
+    """How many more bytes this container may produce."""
+    limits = sink.budget.limits
+    return min(_bomb_bound(limits, sink.source_size) - sink.written,
+               limits.max_total_bytes - sink.budget.total_bytes)
 
 
 class _Sink:
@@ -424,7 +447,7 @@ def _unpack_uimage(path: Path, sink: _Sink) -> None:
 
 # A firmware file is often a vendor header, a kernel and a root file system laid end
 # to end.  Those parts are found by headers that check themselves (a squashfs or cramfs
-# superblock whose sizes fit, a uImage header whose CRC matches) and cut out as entries.
+# superblock whose sizes fit, a uImage or UBI header whose CRC matches) and cut out as entries.
 CARVE_MAX_BYTES = 1 << 30
 CARVE_MAX_CANDIDATES = 4096
 
@@ -458,11 +481,42 @@ def _uimage_length(data: mmap.mmap, at: int) -> int | None:
     return _UIMAGE_HEADER.size + size if valid else None
 
 
+def _ubi_header(data: mmap.mmap, at: int) -> int | None:
+    """The image sequence number of a UBI erase-counter header whose CRC matches, else None."""
+    header = data[at : at + 64]
+    if len(header) < 64 or header[:4] != b"UBI#":
+        return None
+    checksum, sequence = struct.unpack_from(">I", header, 60)[0], struct.unpack_from(">I", header, 24)[0]
+    return sequence if ~zlib.crc32(header[:60]) & 0xFFFFFFFF == checksum else None  # CRC-32 without final xor
+
+
+def _ubi_length(data: mmap.mmap, at: int) -> int | None:
+    """A UBI image is erase blocks of one power-of-two size, each opening with a checked
+    header of the same image: its length is the run of such blocks (JFFS2, which has no
+    such frame, is not carved)."""
+    sequence = _ubi_header(data, at)
+    if sequence is None:
+        return None
+    following = data.find(b"UBI#", at + 64)
+    while following >= 0 and _ubi_header(data, following) != sequence:
+        following = data.find(b"UBI#", following + 1)
+    if following < 0:
+        return None
+    block = following - at
+    if block & (block - 1) or block < 4096:
+        return None
+    end = at
+    while _ubi_header(data, end) == sequence:
+        end += block
+    return min(end, len(data)) - at if end - at >= 2 * block else None
+
+
 _CARVERS: dict[bytes, tuple[str, Callable[[mmap.mmap, int], int | None]]] = {
     b"hsqs": ("squashfs", _squashfs_length),
     b"\x45\x3d\xcd\x28": ("cramfs", _cramfs_length),
     b"\x28\xcd\x3d\x45": ("cramfs", _cramfs_length),
     b"\x27\x05\x19\x56": ("uimage", _uimage_length),
+    b"UBI#": ("ubi", _ubi_length),
 }
 
 
@@ -477,7 +531,7 @@ def _embedded(data: mmap.mmap, start: int) -> list[tuple[int, int, str]]:
             length = length_at(data, at)
             if length:
                 found.append((at, length, kind))
-            at = data.find(magic, at + 1)
+            at = data.find(magic, at + (length or 1))  # what starts inside an image is part of it
     regions, end = [], start
     for at, length, kind in sorted(found):
         if at >= end:
@@ -562,6 +616,14 @@ def _keep_regular_files(tree: Path, sink: _Sink) -> list[str]:
     return kept
 
 
+def _adopt_tree(tree: Path, sink: _Sink) -> None:
+    """Moves a tool's checked output under dest: only its regular files and directories."""
+    kept = _keep_regular_files(tree, sink)
+    for entry in tree.iterdir():
+        shutil.move(entry, sink.dest / entry.name)
+    sink.files.extend((inner, sink.dest / inner.lstrip("/")) for inner in kept)
+
+
 def _make_ours(entry: Path, mode: int) -> None:
     """Gives a tool's output back to us, readable (an image's mode 000 must not hide files)."""
     if os.geteuid() == 0:
@@ -586,10 +648,7 @@ def _unpack_squashfs(path: Path, sink: _Sink) -> None:
             os.chown(staging, 0, 0)  # locks the unprivileged user out before we look inside
         if result.returncode not in (0, 2) or not out.is_dir():  # 2: some entries not created
             raise ExtractError(f"bad squashfs image: {_tool_error(result)}")
-        kept = _keep_regular_files(out, sink)
-        for entry in out.iterdir():
-            shutil.move(entry, sink.dest / entry.name)
-    sink.files.extend((inner, sink.dest / inner.lstrip("/")) for inner in kept)
+        _adopt_tree(out, sink)
 
 
 _LISTED_REGULAR = re.compile(rb"^-[-rwxsStT]{9} \S+ +(\d+) ", re.MULTILINE)
@@ -607,14 +666,7 @@ def _squashfs_plan(image: Path, sink: _Sink) -> list[str]:
     if listing.returncode not in (0, 2):
         raise ExtractError(f"bad squashfs image: {_tool_error(listing)}")
     declared = sum(int(size) for size in _LISTED_REGULAR.findall(listing.stdout))
-    limits = sink.budget.limits
-    if sink.budget.files + len(_LISTED_ENTRY.findall(listing.stdout)) > limits.max_files:
-        raise LimitExceeded(f"image holds more than {limits.max_files} files")
-    if declared > _bomb_bound(limits, sink.source_size):
-        raise ExtractError(f"content expands more than {limits.max_ratio:g}x its "
-                           f"{sink.source_size}-byte container (decompression bomb)")
-    if sink.budget.total_bytes + declared > limits.max_total_bytes:
-        raise LimitExceeded(f"image expands to more than {limits.max_total_bytes} bytes")
+    _refuse_beyond_budget(sink, declared, len(_LISTED_ENTRY.findall(listing.stdout)))
     excluded = []
     for letter, listed in _LISTED_SPECIAL.findall(listing.stdout):
         name, _, link = listed.decode("utf-8", "surrogateescape").partition(" -> ")
@@ -696,10 +748,166 @@ def _read_cramfs(data: mmap.mmap, sink: _Sink) -> None:
     walk(_cramfs_inode(data, 64, big_endian), "")
 
 
-def _not_extracted(kind: str, package: str) -> Callable[[Path, _Sink], None]:
-    def refuse(path: Path, sink: _Sink) -> None:
-        raise ExtractError(f"{kind} image detected, not extracted (needs {package})")
-    return refuse
+# JFFS2 and UBI/UBIFS are read by the field's maintained Python extractors, jefferson and
+# ubi_reader, run like unsquashfs: on a private copy, in a child interpreter that drops to
+# nobody when we are root, within the time left; their output is then checked entry by
+# entry like unsquashfs's.  They cannot be told to skip links and special files, and
+# jefferson writes a file through a link of the same name made just before, so the child
+# refuses to make links, device nodes and FIFOs (the tools note the failure and go on) and
+# records them for our notes.  They cannot be told a size bound either: the child's files
+# and memory are capped by resource limits and its output tree is measured while it runs,
+# so a bomb stops at the container's share of the budget.
+_PYTHON_EXTRACTORS = {  # kind: (program name, module whose main() is its command line, package)
+    "JFFS2": ("jefferson", "jefferson.cli", "jefferson"),
+    "UBI": ("ubireader_extract_images", "ubireader.scripts.ubireader_extract_images", "ubi-reader"),
+    "UBIFS": ("ubireader_extract_files", "ubireader.scripts.ubireader_extract_files", "ubi-reader"),
+}
+# The module, and the standard modules its command-line parser loads on demand (click's
+# option suggestions, argparse's translations), are imported before privileges are dropped:
+# the interpreter and its packages may live where nobody may not read (a root-only home).
+# The image is opened only after the drop.
+_EXTRACTOR_CHILD = """
+import difflib, errno, importlib, json, locale, os, resource, stat, sys
+program, module, uid, file_bytes, memory_bytes, refused_path, *arguments = sys.argv[1:]
+main = importlib.import_module(module).main
+refused = open(refused_path, "w")
+
+def refuse(entry_at, mode_of):
+    def create(*given, **options):
+        target = os.fsdecode(given[0]) if entry_at else ""
+        entry = os.path.abspath(given[entry_at])
+        print(json.dumps([entry, mode_of(given), target]), file=refused, flush=True)
+        raise PermissionError(errno.EPERM, "not created")
+    return create
+
+os.symlink = refuse(1, lambda given: stat.S_IFLNK)
+os.mknod = refuse(0, lambda given: given[1] if len(given) > 1 else stat.S_IFREG)
+os.mkfifo = refuse(0, lambda given: stat.S_IFIFO)
+if int(uid) >= 0:
+    os.setgroups([])
+    os.setgid(int(uid))
+    os.setuid(int(uid))
+for limit, value in ((resource.RLIMIT_FSIZE, file_bytes), (resource.RLIMIT_AS, memory_bytes),
+                     (resource.RLIMIT_CORE, 0)):
+    resource.setrlimit(limit, (int(value), int(value)))
+sys.argv = [program, *arguments]
+main()
+"""
+# What the extractor's interpreter and libraries take beyond the data it holds.
+EXTRACTOR_BASE_MEMORY = 512 << 20
+_WATCH_INTERVAL = 0.05
+
+
+def _tree_usage(tree: Path) -> tuple[int, int]:
+    """Bytes in the regular files under tree and its number of entries, links not followed."""
+    size = entries = 0
+    for root, directories, files in os.walk(tree):
+        for name in directories + files:
+            entries += 1
+            with contextlib.suppress(FileNotFoundError):
+                info = os.lstat(os.path.join(root, name))
+                size += info.st_size if stat.S_ISREG(info.st_mode) else 0
+    return size, entries
+
+
+def _run_extractor(kind: str, arguments: list[str], out: Path, sink: _Sink) -> tuple[int, str]:
+    """Runs a Python extractor's command line, stopping it at the time or size bound; notes
+    the links and special files it was refused.
+
+    Returns its exit status and the last line it printed.
+    """
+    program, module, package = _PYTHON_EXTRACTORS[kind]
+    if importlib.util.find_spec(module.partition(".")[0]) is None:
+        raise ExtractError(f"{kind} image: install {package} (pip install {package}) to extract it")
+    room = _room(sink)
+    memory = min(room, sink.budget.limits.max_total_bytes) + EXTRACTOR_BASE_MEMORY
+    uid = _nobody() if os.geteuid() == 0 else -1
+    refused = out.parent / "refused"
+    with tempfile.TemporaryFile() as printed:
+        child = subprocess.Popen(
+            [sys.executable, "-P", "-c", _EXTRACTOR_CHILD, program, module, str(uid),
+             str(room + 1), str(memory), str(refused), *arguments],
+            stdin=subprocess.DEVNULL, stdout=printed, stderr=subprocess.STDOUT,
+            cwd=out.parent, start_new_session=True)
+        try:
+            while not _exited(child):
+                _refuse_beyond_budget(sink, *_tree_usage(out))
+                if sink.budget.deadline <= time.monotonic():
+                    raise LimitExceeded(f"{kind} extraction took longer than "
+                                        f"{sink.budget.limits.max_seconds:g} s")
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        printed.seek(0)
+        lines = printed.read().decode("utf-8", "replace").strip().splitlines()
+    _note_refused(refused, out, sink)
+    return child.returncode, lines[-1] if lines else f"exit status {child.returncode}"
+
+
+def _note_refused(refused: Path, out: Path, sink: _Sink) -> None:
+    """Notes each link or special file the extractor was refused, at its path in the image."""
+    with contextlib.suppress(FileNotFoundError), open(refused, encoding="utf-8") as records:
+        for record in records:
+            with contextlib.suppress(ValueError):  # a line cut by the size limit
+                entry, mode, target = json.loads(record)
+                inner = "/" + os.path.relpath(entry, os.path.realpath(out))  # the tools resolve paths
+                sink.skip(inner, f"{_kind_name(mode)}{f' to {target}' if target else ''} not created")
+
+
+def _exited(child: subprocess.Popen) -> bool:
+    try:
+        child.wait(_WATCH_INTERVAL)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _extracted(kind: str, path: Path, sink: _Sink, options: list[str]) -> Iterator[Path]:
+    """Runs an extractor on a private copy of the image; yields its output directory (not yet
+    checked), which goes with the staging directory afterwards."""
+    with tempfile.TemporaryDirectory(prefix="doorwatch-extract-") as staging_name:
+        staging = Path(staging_name)
+        image, out = staging / "image", staging / "out"
+        shutil.copyfile(path, image)
+        if os.geteuid() == 0:
+            os.chown(staging, _nobody(), -1)
+        try:
+            status, last_line = _run_extractor(kind, [*options, str(out), str(image)], out, sink)
+        finally:
+            if os.geteuid() == 0:
+                os.chown(staging, 0, 0)  # locks the unprivileged user out before we look inside
+        if status != 0:
+            raise ExtractError(f"bad {kind} image: {last_line}")
+        if not out.is_dir() or not any(out.iterdir()):
+            raise ExtractError(f"bad {kind} image: no file found ({last_line})")
+        yield out
+
+
+def _unpack_file_system(kind: str, options: list[str]) -> Callable[[Path, _Sink], None]:
+    def unpack_file_system(path: Path, sink: _Sink) -> None:
+        with _extracted(kind, path, sink, options) as out:
+            _adopt_tree(out, sink)
+    return unpack_file_system
+
+
+_UBI_VOLUME_FILE = re.compile(r"img-(\d+)_vol-(.+)\.ubifs")
+
+
+def _unpack_ubi(path: Path, sink: _Sink) -> None:
+    """Each volume of a UBI image becomes an entry named after it ('rootfs'), read in turn
+    like any nested container (UBIFS, squashfs, a kernel)."""
+    with _extracted("UBI", path, sink, ["-o"]) as out:
+        volumes = [(match, file) for file in sorted(out.glob("*/*"))
+                   if (match := _UBI_VOLUME_FILE.fullmatch(file.name))]
+        several_images = len({match[1] for match, _ in volumes}) > 1
+        for match, file in volumes:
+            if not stat.S_ISREG(file.lstat().st_mode):
+                continue
+            name = f"{match[1]}/{match[2]}" if several_images else match[2]
+            with open(os.open(file, os.O_RDONLY | os.O_NOFOLLOW), "rb") as volume:
+                sink.file(name, _read_all(volume))
 
 
 _UNPACKERS: dict[str, Callable[[Path, _Sink], None]] = {
@@ -710,9 +918,9 @@ _UNPACKERS: dict[str, Callable[[Path, _Sink], None]] = {
     "blob": _unpack_blob,
     "squashfs": _unpack_squashfs,
     "cramfs": _unpack_cramfs,
-    "jffs2": _not_extracted("JFFS2", "the jefferson extractor"),
-    "ubi": _not_extracted("UBI", "the ubi_reader extractor"),
-    "ubifs": _not_extracted("UBIFS", "the ubi_reader extractor"),
+    "jffs2": _unpack_file_system("JFFS2", ["-d"]),
+    "ubi": _unpack_ubi,
+    "ubifs": _unpack_file_system("UBIFS", ["-o"]),
     **{kind: _unpack_stream(kind) for kind in _STREAM_OPENERS},
 }
 
