@@ -35,7 +35,9 @@ def scan(
 ) -> None:
     """Find backdoors (magic-value triggers, hard-coded credentials, documented backdoors) and spying
     capabilities (camera, microphone, location, packet sockets, hidden shells) in executables,
-    scripts and firmware, without running them.
+    scripts and firmware, without running them. Firmware images and archives are unpacked within
+    size, file-count, depth and time bounds: tar, zip, cpio, gzip, xz, lzma, bzip2, squashfs,
+    cramfs, JFFS2, UBI and UBIFS, uImage, and vendor blobs that hold them.
 
     Examples:
 
