@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from jinja2 import Environment, select_autoescape
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from doorwatch.model import Event, EventsReport, Severity
+
+if TYPE_CHECKING:  # Rich and Jinja are loaded by the renderers that use them: JSON output needs neither
+    from rich.table import Table
+    from rich.text import Text
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
@@ -34,6 +36,9 @@ def evidence_text(event: Event) -> str:
 
 def events_table(events: list[Event], title: str = "Events") -> Table:
     """One row per event, worst first within equal times; reusable by any command that prints events."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, expand=True, show_lines=True)
     table.add_column("time", no_wrap=True)
     table.add_column("severity", no_wrap=True)
@@ -47,6 +52,8 @@ def events_table(events: list[Event], title: str = "Events") -> Table:
 
 
 def summary_text(report: EventsReport) -> Text:
+    from rich.text import Text
+
     counts = Counter(e.severity for e in report.events)
     worst = ", ".join(f"{counts[s.value]} {s.value}" for s in Severity if counts.get(s.value)) or "no events"
     lines = [f"{worst}"]
@@ -89,6 +96,8 @@ th,td{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left}th{b
 
 def render_html(report: EventsReport) -> str:
     """A self-contained HTML page of the events."""
+    from jinja2 import Environment, select_autoescape
+
     template = Environment(autoescape=select_autoescape(default_for_string=True)).from_string(_HTML)
     return template.render(r=report, severities=[s.value for s in Severity],
                            counts=Counter(e.severity for e in report.events), actor=actor)
