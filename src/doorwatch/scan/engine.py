@@ -4,6 +4,8 @@ reuse cached results, add what programs gain from the libraries they link, assem
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import resource
@@ -53,12 +55,41 @@ def _alarm(signum, frame):  # pragma: no cover - runs on SIGALRM
 
 
 def _limit_worker(memory_mb: int) -> None:
-    """Worker initialiser: bound the address space so one hostile file cannot exhaust the machine."""
+    """Worker initialiser: bound the address space so one hostile file cannot exhaust the machine,
+    and keep the garbage collector off what lives for the whole scan."""
     try:
         limit = memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass
+    _freeze_long_lived()
+
+
+# The analysis allocates millions of small objects that almost never form cycles, while the
+# rules and parse caches live for the whole scan: with the default thresholds the collector
+# re-examined those again and again, about a third of the analysis time.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def _freeze_long_lived() -> tuple[int, int, int]:
+    """Load the rules, exempt everything alive now from collection, collect less often; returns
+    the previous thresholds."""
+    load_rules()
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    return previous
+
+
+@contextlib.contextmanager
+def _collector_for_analysis() -> Iterator[None]:
+    """`_freeze_long_lived` for analysis in this process, undone afterwards."""
+    previous = _freeze_long_lived()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 def _entry(outcome: Outcome) -> dict:
@@ -175,10 +206,11 @@ def _run(jobs: list[tuple[Path, bool, bool]], options: ScanOptions, progress) ->
     """Analyse (file, named explicitly, deep) jobs in bounded worker processes, in any order."""
     total = len(jobs)
     if options.jobs <= 1 or total <= 1:
-        for index, (file, explicit, deep) in enumerate(jobs):
-            yield index, analyse_one(str(file), str(file), options, explicit, deep)
-            if progress:
-                progress(index + 1, total)
+        with _collector_for_analysis():
+            for index, (file, explicit, deep) in enumerate(jobs):
+                yield index, analyse_one(str(file), str(file), options, explicit, deep)
+                if progress:
+                    progress(index + 1, total)
         return
     pending = dict(enumerate(jobs))
     done = 0
