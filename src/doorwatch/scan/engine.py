@@ -216,7 +216,9 @@ def _run(jobs: list[tuple[Path, bool, bool]], options: ScanOptions, progress) ->
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=options.jobs, initializer=_limit_worker, initargs=(options.memory_mb,)) as pool:
-            futures = {pool.submit(analyse_one, str(f), str(f), options, e, d): i for i, (f, e, d) in pending.items()}
+            # Largest files first, so that no long analysis starts last while the other workers idle.
+            largest_first = sorted(pending.items(), key=lambda item: -_size(item[1][0]))
+            futures = {pool.submit(analyse_one, str(f), str(f), options, e, d): i for i, (f, e, d) in largest_first}
             for future in as_completed(futures):
                 index = futures[future]
                 entry = future.result()
@@ -234,6 +236,13 @@ def _run(jobs: list[tuple[Path, bool, bool]], options: ScanOptions, progress) ->
             done += 1
             if progress:
                 progress(done, total)
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def _isolated(file: Path, explicit: bool, deep: bool, options: ScanOptions) -> dict | None:
