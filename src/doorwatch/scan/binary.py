@@ -207,10 +207,10 @@ def _from_pe(path: Path, data: bytes, binary) -> Executable:
     base = binary.optional_header.imagebase
     exe.entry = base + binary.optional_header.addressof_entrypoint
     for section in binary.sections:
-        if section.pointerof_raw_data >= len(data):
+        if section.pointerto_raw_data >= len(data):
             continue
-        size = min(section.sizeof_raw_data, len(data) - section.pointerof_raw_data)
-        item = Segment(base + section.virtual_address, section.pointerof_raw_data, size)
+        size = min(section.sizeof_raw_data, len(data) - section.pointerto_raw_data)
+        item = Segment(base + section.virtual_address, section.pointerto_raw_data, size)
         exe.loads.append(item)
         if section.has_characteristic(lief.PE.Section.CHARACTERISTICS.MEM_EXECUTE):
             exe.code.append(item)
@@ -222,4 +222,22 @@ def _from_pe(path: Path, data: bytes, binary) -> Executable:
                 exe.slots[base + entry.iat_address] = entry.name
     for function in binary.exported_functions:
         exe.symbols[base + function.address] = function.name
+    _pe_thunks(exe)
     return exe
+
+
+def _pe_thunks(exe: Executable) -> None:
+    """Import thunks, `jmp [IAT slot]`, that linkers put in the code for imports the compiler did not
+    know were imported (the PE form of a PLT stub). LIEF lists the slots but not the thunks."""
+    if exe.arch is None or exe.arch.family != "x86":
+        return
+    wide = exe.arch.bits == 64
+    for seg in exe.code:
+        code = exe.data[seg.offset:seg.offset + seg.size]
+        at = code.find(b"\xff\x25")
+        while 0 <= at <= len(code) - 6:
+            operand = int.from_bytes(code[at + 2:at + 6], "little", signed=wide)
+            slot = seg.address + at + 6 + operand if wide else operand  # RIP-relative in 64-bit code
+            if slot in exe.slots:
+                exe.stubs[seg.address + at] = exe.slots[slot]
+            at = code.find(b"\xff\x25", at + 1)
