@@ -141,7 +141,8 @@ def _from_elf(path: Path, data: bytes, binary) -> Executable:
     exe = Executable(path=path, data=data, format="elf", arch=arch, entry=binary.entrypoint or None)
     exe.is_library = header.file_type == lief.ELF.Header.FILE_TYPE.DYN and binary.has_interpreter is False
     for seg in binary.segments:
-        if seg.type == lief.ELF.Segment.TYPE.LOAD and seg.physical_size and seg.file_offset < len(data):
+        if (seg.type == lief.ELF.Segment.TYPE.LOAD and seg.physical_size and seg.file_offset < len(data)
+                and _addressable(seg.virtual_address, seg.physical_size)):
             size = min(seg.physical_size, len(data) - seg.file_offset)
             item = Segment(seg.virtual_address, seg.file_offset, size)
             exe.loads.append(item)
@@ -171,12 +172,18 @@ def _from_elf(path: Path, data: bytes, binary) -> Executable:
     return exe
 
 
+def _addressable(address: int, size: int) -> bool:
+    """Whether a region fits the signed 64-bit arithmetic of the code scans; a corrupt header can
+    claim addresses near 2**64, where no program's code is loaded."""
+    return address + size < 1 << 63
+
+
 def _elf_sections(exe: Executable, binary) -> None:
     names = (".plt", ".plt.sec", ".plt.got", ".MIPS.stubs", ".iplt", ".glink")
     code = []
     for section in binary.sections:
         if (not section.size or not section.virtual_address or section.type == lief.ELF.Section.TYPE.NOBITS
-                or section.file_offset >= len(exe.data)):
+                or section.file_offset >= len(exe.data) or not _addressable(section.virtual_address, section.size)):
             continue
         item = Segment(section.virtual_address, section.file_offset, min(section.size, max(0, len(exe.data) - section.file_offset)))
         if section.name in names:
@@ -207,7 +214,7 @@ def _from_pe(path: Path, data: bytes, binary) -> Executable:
     base = binary.optional_header.imagebase
     exe.entry = base + binary.optional_header.addressof_entrypoint
     for section in binary.sections:
-        if section.pointerto_raw_data >= len(data):
+        if section.pointerto_raw_data >= len(data) or not _addressable(base + section.virtual_address, section.sizeof_raw_data):
             continue
         size = min(section.sizeof_raw_data, len(data) - section.pointerto_raw_data)
         item = Segment(base + section.virtual_address, section.pointerto_raw_data, size)
