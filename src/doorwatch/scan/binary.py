@@ -149,27 +149,32 @@ def _from_elf(path: Path, data: bytes, binary) -> Executable:
             if seg.has(lief.ELF.Segment.FLAGS.X):
                 exe.code.append(item)
     _elf_sections(exe, binary)
-    exe.needed = list(binary.libraries)
+    exe.needed = [_text(name) for name in binary.libraries]
     dynsyms = list(binary.dynamic_symbols)
-    exe.dynsym_names = [sym.name for sym in dynsyms]
-    for sym in dynsyms:
-        if sym.imported and sym.name:
-            exe.imports.add(sym.name)
+    exe.dynsym_names = [_text(sym.name) for sym in dynsyms]
+    for sym, name in zip(dynsyms, exe.dynsym_names):
+        if sym.imported and name:
+            exe.imports.add(name)
             if sym.value and sym.type == lief.ELF.Symbol.TYPE.FUNC:
-                exe.stubs[sym.value] = sym.name  # canonical PLT address (non-PIC executables, MIPS stubs)
+                exe.stubs[sym.value] = name  # canonical PLT address (non-PIC executables, MIPS stubs)
         elif sym.value and sym.type in (lief.ELF.Symbol.TYPE.FUNC, lief.ELF.Symbol.TYPE.GNU_IFUNC):
-            exe.symbols[sym.value] = sym.name
+            exe.symbols[sym.value] = name
     for sym in binary.symtab_symbols:
         if sym.value and sym.type == lief.ELF.Symbol.TYPE.FUNC and sym.shndx:
-            exe.symbols.setdefault(sym.value, sym.name)
+            exe.symbols.setdefault(sym.value, _text(sym.name))
     for reloc in list(binary.pltgot_relocations) + list(binary.dynamic_relocations):
         if reloc.has_symbol and reloc.symbol.name:
-            exe.slots[reloc.address] = reloc.symbol.name
+            exe.slots[reloc.address] = _text(reloc.symbol.name)
         elif "RELATIVE" in str(reloc.type) and reloc.addend:
             exe.relative[reloc.address] = reloc.addend
     if arch and arch.family == "mips":
         _mips_got(exe, binary, dynsyms)
     return exe
+
+
+def _text(name: str | bytes) -> str:
+    """A symbol or library name as text: LIEF hands over bytes when a (corrupt) name is not UTF-8."""
+    return name if isinstance(name, str) else name.decode("latin-1")
 
 
 def _addressable(address: int, size: int) -> bool:
@@ -204,7 +209,7 @@ def _mips_got(exe: Executable, binary, dynsyms) -> None:
     size = exe.arch.word_size
     for index, sym in enumerate(dynsyms[first:]):
         if sym.name:
-            exe.slots[got + (local + index) * size] = sym.name
+            exe.slots[got + (local + index) * size] = _text(sym.name)
 
 
 def _from_pe(path: Path, data: bytes, binary) -> Executable:
@@ -222,13 +227,13 @@ def _from_pe(path: Path, data: bytes, binary) -> Executable:
         if section.has_characteristic(lief.PE.Section.CHARACTERISTICS.MEM_EXECUTE):
             exe.code.append(item)
     for library in binary.imports:
-        exe.needed.append(library.name)
+        exe.needed.append(_text(library.name))
         for entry in library.entries:
             if entry.name:
-                exe.imports.add(entry.name)
-                exe.slots[base + entry.iat_address] = entry.name
+                exe.imports.add(_text(entry.name))
+                exe.slots[base + entry.iat_address] = _text(entry.name)
     for function in binary.exported_functions:
-        exe.symbols[base + function.address] = function.name
+        exe.symbols[base + function.address] = _text(function.name)
     _pe_thunks(exe)
     return exe
 
