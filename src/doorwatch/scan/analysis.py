@@ -9,7 +9,8 @@ from pathlib import Path
 
 from doorwatch.model import Capability, Evidence, Finding, ScanTarget, Severity
 from doorwatch.scan.binary import NotExecutable, load_executable
-from doorwatch.scan.capabilities import Facts, find_constants, match_capabilities, recover_call_args, wanted_constants
+from doorwatch.scan.capabilities import (Facts, find_constants, gather_code_facts, match_capabilities, recover_call_args,
+                                         wanted_constants)
 from doorwatch.scan.flow import CodeMap
 from doorwatch.scan.rules import RuleSet
 from doorwatch.scan.triggers import TriggerAnalysis
@@ -120,6 +121,7 @@ def _executable(path: Path, data: bytes, target: ScanTarget, rules: RuleSet, dee
     codemap = CodeMap(exe) if needs_arguments or deep else None  # the byte scan of calls only when something uses it
     if needs_arguments:
         facts.call_args = recover_call_args(exe, codemap, rules.call_functions)
+    gather_code_facts(facts, rules, exe, codemap)
     target.capabilities = match_capabilities(facts, rules, exe)
     if deep:
         target.findings.extend(TriggerAnalysis(exe, codemap, rules.vocabulary).run())

@@ -1,16 +1,21 @@
-"""Capabilities from the rules: imports, strings (YARA-X), ioctl numbers and constants, call arguments."""
+"""Capabilities from the rules: imports, strings (YARA-X), ioctl numbers and constants, call arguments,
+direct system calls and writes into the program's own command line."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
+import yaml
 
+from doorwatch.errors import DoorwatchError
 from doorwatch.model import Capability, Evidence
 from doorwatch.scan.binary import Executable
-from doorwatch.scan.flow import CodeMap
-from doorwatch.scan.rules import CapabilityRule, Condition, RuleSet
+from doorwatch.scan.flow import CodeMap, argv_writes, call_args_near, syscall_states
+from doorwatch.scan.rules import SYSCALL_FILE, CapabilityRule, Condition, RuleSet
 
 MAX_CALL_SITES = 24  # per function: arguments are recovered at this many sites at most
 
@@ -23,13 +28,20 @@ class Facts:
     patterns: dict[str, int] = field(default_factory=dict)  # YARA pattern identifier -> first file offset
     constants: dict[int, int | None] = field(default_factory=dict)  # wanted constant -> address, if present
     call_args: dict[str, list[tuple[int, list]]] = field(default_factory=dict)  # function -> [(site, args)]
+    # From the code (gather_code_facts): system call name -> [(site, args, how)]; writes into argv[0]
+    kernel_calls: dict[str, list[tuple[int, list, str]]] = field(default_factory=dict)
+    argv_writes: list[tuple[int, str]] = field(default_factory=list)  # (site, "store" or the writing function)
 
 
 def _hit(cond: Condition, facts: Facts, rules: RuleSet, exe: Executable | None) -> list[Evidence]:
     evidence: list[Evidence] = []
+    kernel_calls = facts.kernel_calls
     for name in cond.imports:
         if name in facts.imports:
             evidence.append(Evidence(kind="import", value=name))
+        elif name in kernel_calls:
+            site, _, how = kernel_calls[name][0]
+            evidence.append(Evidence(kind="syscall", value=name, address=_hex(site), detail=how))
     for ident in cond.strings:
         if ident in facts.patterns:
             offset = facts.patterns[ident]
@@ -45,13 +57,20 @@ def _hit(cond: Condition, facts: Facts, rules: RuleSet, exe: Executable | None) 
             if value in facts.constants:
                 evidence.append(Evidence(kind="constant", value=f"{value:#x}", address=_hex(facts.constants[value])))
     for function, wanted, mask in cond.calls:
-        for site, args in facts.call_args.get(function, []):
+        sites = [(site, args, "call", None) for site, args in facts.call_args.get(function, [])]
+        sites += [(site, args, "syscall", how) for site, args, how in kernel_calls.get(function, [])]
+        for site, args, kind, how in sites:
             actual = [args[index] if index < len(args) else None for index, _ in wanted]
             if all(isinstance(value, int) and ((value & mask) if mask else value) in values
                    for value, (_, values) in zip(actual, wanted)):
                 shown = ", ".join(f"arg{index}={value:#x}" for value, (index, _) in zip(actual, wanted))
-                evidence.append(Evidence(kind="call", value=f"{function}({shown})", address=_hex(site)))
+                evidence.append(Evidence(kind=kind, value=f"{function}({shown})", address=_hex(site), detail=how))
                 break
+    for site, how in facts.argv_writes:
+        if how in cond.argv_writes:
+            what = "a store" if how == "store" else f"{how}()"
+            evidence.append(Evidence(kind="argv-write", value=f"{what} into argv[0]", address=_hex(site),
+                                     detail="rewrites its own command line, the name ps shows"))
     return evidence
 
 
@@ -94,6 +113,65 @@ def _unique(evidence: list[Evidence]) -> list[Evidence]:
 
 
 # -- gathering the facts ---------------------------------------------------------------
+
+
+def gather_code_facts(facts: Facts, rules: RuleSet, exe: Executable, codemap: CodeMap | None) -> None:
+    """The facts only the code shows: direct system calls, and writes into argv[0] (Linux programs
+    only: the system call numbers and the argv layout are Linux's). Without a code map (a linked
+    library examined for what programs inherit) only the kernel entries are read."""
+    if exe.format != "elf" or exe.arch is None:
+        return
+    facts.kernel_calls = recover_kernel_calls(exe, codemap)
+    writers = {how for rule in rules.capability_rules for cond in (rule.match, *rule.requires) for how in cond.argv_writes}
+    facts.argv_writes = argv_writes(exe, codemap, writers) if writers and codemap is not None else []
+
+
+@dataclass(frozen=True)
+class SyscallConvention:
+    """How one architecture asks the kernel: the register holding the number, the argument registers, the names."""
+
+    number: str
+    args: tuple[str, ...]
+    names: dict[int, str]
+
+
+@lru_cache(maxsize=1)
+def syscall_conventions() -> dict[str, SyscallConvention]:
+    """The packaged system call conventions and numbers, by architecture name."""
+    try:
+        data = yaml.safe_load(resources.files("doorwatch.scan.data").joinpath(SYSCALL_FILE).read_text(encoding="utf-8"))
+        conventions = {}
+        for arch, spec in data["conventions"].items():
+            column = data["numberings"].index(spec["numbering"])
+            names = {numbers[column]: name for name, numbers in data["numbers"].items() if numbers[column] is not None}
+            conventions[arch] = SyscallConvention(spec["number"], tuple(spec["args"]), names)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, IndexError) as err:
+        raise DoorwatchError(f"the packaged system call table is invalid: {err}") from err
+    return conventions
+
+
+def recover_kernel_calls(exe: Executable, codemap: CodeMap | None) -> dict[str, list[tuple[int, list, str]]]:
+    """The system calls the code makes itself, by name, with their arguments: kernel entry
+    instructions (`syscall`, `svc #0`...) and calls of glibc's `syscall(number, ...)`."""
+    convention = syscall_conventions().get(exe.arch.name)
+    if convention is None:
+        return {}
+    found: dict[str, list[tuple[int, list, str]]] = {}
+
+    def add(number: object, site: int, args: list, how: str) -> None:
+        name = convention.names.get(number) if isinstance(number, int) else None
+        if name is not None and len(found.setdefault(name, [])) < MAX_CALL_SITES:
+            found[name].append((site, args, how))
+
+    for site, registers in syscall_states(exe):
+        number = registers.get(convention.number)
+        add(number, site, [registers.get(reg) for reg in convention.args], f"direct system call (number {number})")
+    if "syscall" in exe.imports and codemap is not None:
+        for site, args in call_args_near(exe, codemap, "syscall", MAX_CALL_SITES):
+            if args:
+                add(args[0], site, args[1:], f"through syscall({args[0]}, ...)")
+    exported = set(exe.dynsym_names) - exe.imports  # a C library's own wrappers are not uses of the call
+    return {name: sites for name, sites in found.items() if name not in exported}
 
 
 def wanted_constants(rules: RuleSet, exe: Executable) -> set[int]:

@@ -9,15 +9,20 @@ that call network input or privileged actions, and only those (and their callees
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
+import capstone
 import numpy as np
 
+from doorwatch.scan.arch import Arch
 from doorwatch.scan.binary import Executable, Segment
 from doorwatch.scan.lite import disassemble_lite
-from doorwatch.scan.semantics import Machine, Step
+from doorwatch.scan.semantics import ARGV, Machine, Step
 
 MAX_FUNCTION_BYTES = 12_000
+MAX_SYSCALL_SITES = 200  # kernel entries examined per file, in address order (a program's own code precedes a static C library)
+SYSCALL_WINDOW = 96  # bytes of code before a kernel entry followed to recover its registers
 CODE_BUDGET = 20_000  # bytes of code disassembled per file: bounds the time of the deep analysis
 
 
@@ -49,6 +54,8 @@ class Function:
     blocks: dict[int, Block]
     calls: list[Call]
     strings: dict[int, str]  # address of the instruction -> literal it put in a register
+    syscalls: list[tuple[int, dict]] = field(default_factory=list)  # (address, registers) of kernel entries
+    stores: list[tuple[int, object]] = field(default_factory=list)  # (address, place) of stores through pointers
 
 
 # -- call sites by vectorised decoding ------------------------------------------------
@@ -74,6 +81,26 @@ def _sext(values: np.ndarray, bits: int) -> np.ndarray:
     return (values & ((1 << bits) - 1) ^ sign) - sign
 
 
+def _slot_loads_x86(exe: Executable, seg, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Loads of an import slot into a register (`mov reg, [rip + slot]` in 64-bit code, `mov reg,
+    [slot]` in 32-bit code), how compilers call imports they know are imported (dllimport, -fno-plt):
+    the load marks the function as calling that import; the call itself goes through the register."""
+    if exe.arch.bits == 64:  # REX.W (48 or 4c) 8b, ModRM with mod 00 and r/m 101 (RIP-relative)
+        body = raw[1: max(1, len(raw) - 5)]
+        pos = np.flatnonzero(((raw[: len(body)] | 0x04) == 0x4C) & (body == 0x8B) & ((raw[2: len(body) + 2] & 0xC7) == 0x05))
+        disp_at = pos + 3
+    else:  # 8b with ModRM mod 00 r/m 101, or a1 (into eax): an absolute address
+        modrm = np.flatnonzero((raw[: max(0, len(raw) - 5)] == 0x8B) & ((raw[1: max(1, len(raw) - 4)] & 0xC7) == 0x05))
+        moffs = np.flatnonzero(raw[: max(0, len(raw) - 4)] == 0xA1)
+        pos, disp_at = np.concatenate([modrm, moffs]), np.concatenate([modrm + 2, moffs + 1])
+    disp = raw[disp_at].astype(np.int64) | raw[disp_at + 1].astype(np.int64) << 8 | raw[disp_at + 2].astype(np.int64) << 16 | raw[disp_at + 3].astype(np.int64) << 24
+    sites = seg.address + pos
+    targets = sites + 7 + _sext(disp, 32) if exe.arch.bits == 64 else disp
+    slots = np.array(sorted(exe.slots), dtype=np.int64)
+    keep = np.isin(targets, slots)  # only loads of import slots: other loads are data
+    return sites[keep], targets[keep]
+
+
 def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
     """Every (call site, target) the bytes suggest; target is a local address or an imported name.
 
@@ -95,6 +122,7 @@ def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
             disp = raw[pos + 2].astype(np.int64) | raw[pos + 3].astype(np.int64) << 8 | raw[pos + 4].astype(np.int64) << 16 | raw[pos + 5].astype(np.int64) << 24
             sites = seg.address + pos
             found.append((sites, sites + 6 + _sext(disp, 32) if exe.arch.bits == 64 else disp))
+            found.append(_slot_loads_x86(exe, seg, raw))
         elif family == "arm":
             words, addrs = _words(exe, seg)
             bl = ((words >> 24) & 0xF) == 0xB
@@ -351,13 +379,177 @@ class CodeMap:
         return None
 
 
-def disassemble(exe: Executable, start: int, end: int, thumb: bool = False) -> Function | None:
-    """Linear sweep of [start, end) into basic blocks with resolved calls, comparisons and branches."""
+# -- kernel entries --------------------------------------------------------------------
+
+# The bytes of the instruction each architecture enters the kernel with: (encoding, alignment, Thumb).
+_SYSCALL_BYTES = {
+    "x86-64": [(b"\x0f\x05", 1, False)],  # syscall
+    "x86": [(b"\xcd\x80", 1, False)],  # int 0x80
+    "arm": [(b"\x00\x00\x00\xef", 4, False), (b"\x00\xdf", 2, True)],  # svc #0 (ARM, Thumb)
+    "armeb": [(b"\xef\x00\x00\x00", 4, False), (b"\xdf\x00", 2, True)],
+    "aarch64": [(b"\x01\x00\x00\xd4", 4, False)],  # svc #0
+    "mips": [(b"\x00\x00\x00\x0c", 4, False)],  # syscall
+    "mipsel": [(b"\x0c\x00\x00\x00", 4, False)],
+    "riscv64": [(b"\x73\x00\x00\x00", 2, False)],  # ecall
+}
+_X86_SYNC_TRIES = 4  # start offsets tried before an x86 kernel entry; a byte match inside another instruction lands on none
+
+
+def syscall_sites(exe: Executable) -> list[tuple[int, bool]]:
+    """(address, Thumb) of every place whose bytes encode a kernel entry; `syscall_states` decodes them."""
+    encodings = _SYSCALL_BYTES.get(exe.arch.name, [])
+    thumb_code = exe.arch.family == "arm" and (bool(exe.entry and exe.entry & 1) or any(address & 1 for address in exe.symbols))
+    found: list[tuple[int, bool]] = []
+    for seg in exe.code:
+        chunk = exe.data[seg.offset:seg.offset + seg.size]
+        for encoding, alignment, thumb in encodings:
+            if thumb and not thumb_code:
+                continue
+            for match in re.finditer(re.escape(encoding), chunk):
+                address = seg.address + match.start()
+                if address % alignment == 0:
+                    found.append((address, thumb))
+                    if len(found) >= MAX_SYSCALL_SITES:
+                        return found
+    return found
+
+
+_DECODERS: dict[tuple[str, bool], capstone.Cs] = {}
+
+
+def _decoder(arch: Arch, thumb: bool) -> capstone.Cs:
+    """capstone's bare decoder for `arch`: instruction addresses only, to see where a decoding falls."""
+    key = (arch.name, thumb)
+    if key not in _DECODERS:
+        _DECODERS[key] = capstone.Cs(arch.cs_arch, arch.cs_mode | (capstone.CS_MODE_THUMB if thumb else 0))
+    return _DECODERS[key]
+
+
+def _decoded_before(exe: Executable, site: int, end: int, thumb: bool) -> Function | None:
+    """The code from a little before `site` up to `end`, from a start whose instructions fall on `site`.
+
+    x86 tries a few starts (its decoding falls into step within a few instructions); a byte match
+    inside another instruction falls on none. Where it falls is checked with capstone's bare
+    decoder first, so only one window is interpreted.
+    """
+    segment = next((seg for seg in exe.code if seg.address <= site < seg.address + seg.size), None)
+    if segment is None:
+        return None
+    width = 2 if thumb or exe.arch.family == "riscv" else 1 if exe.arch.family == "x86" else 4
+    first = max(segment.address, site - SYSCALL_WINDOW)
+    first += (site - first) % width
+    decoder = _decoder(exe.arch, thumb)
+    for begin in range(first, min(site + 1, first + (_X86_SYNC_TRIES if width == 1 else 1))):
+        data = exe.read(begin, min(site + 16, segment.address + segment.size) - begin)  # the instruction at `site` whole
+        if data and any(address == site for address, *_ in decoder.disasm_lite(data, begin)):
+            return disassemble(exe, begin, end, thumb)
+    return None
+
+
+def syscall_states(exe: Executable) -> list[tuple[int, dict]]:
+    """The registers at each kernel entry, followed over the code just before it."""
+    states = []
+    for site, thumb in syscall_sites(exe):
+        fn = _decoded_before(exe, site, site + 4, thumb)
+        state = next((regs for address, regs in fn.syscalls if address == site), None) if fn else None
+        if state is not None:
+            states.append((site, state))
+    return states
+
+
+def call_args_near(exe: Executable, codemap: CodeMap, name: str, limit: int) -> list[tuple[int, list]]:
+    """The arguments of the first `limit` calls to the import `name`, from the code just before each
+    (cheaper than `CodeMap.args_at` when the arguments are set right before the call, as constants are)."""
+    found = []
+    tail = 32 if exe.arch.delay_slot else 8  # MIPS sites are the GOT load a few instructions before the call
+    sites = sorted((site, owner) for owner, calls in codemap.callers_of({name}).items() for site, _ in calls)
+    for site, owner in sites[:limit]:
+        fn = _decoded_before(exe, site, site + tail, owner in codemap.thumb)
+        call = next((call for call in fn.calls if call.address >= site and call.callee == name), None) if fn else None
+        if call is not None:
+            found.append((site, call.args))
+    return found
+
+
+# -- writes into the program's own command line -------------------------------------------
+
+
+def _main_address(exe: Executable) -> int | None:
+    """`main`: by its symbol, or in a stripped program as what `_start` hands `__libc_start_main`."""
+    named = next((address for address, name in exe.symbols.items() if name == "main"), None)
+    if named is not None:
+        return named & ~1 if exe.arch.family == "arm" else named
+    found = _main_from_entry(exe) if exe.entry and exe.in_code(exe.entry) else []
+    return found[0] & ~1 if found and exe.arch.family == "arm" else (found[0] if found else None)
+
+
+def _loops(fn: Function) -> list[tuple[int, int]]:
+    """Address ranges of the loops a backward branch closes. A loop walking the arguments starts at argv[0]
+    in a linear walk, but rewrites every argument alike (`route` blanking its own keywords): not a rename."""
+    return [(target, block.end) for block in fn.blocks.values() for target in block.successors
+            if fn.start <= target <= block.start]
+
+
+def _inside(address: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(first <= address < last for first, last in ranges)
+
+
+def _in_argv0(place: object) -> bool:
+    """Whether a pointer points into the string argv[0] points to."""
+    return place == ("arg", 0) or (isinstance(place, tuple) and place[0] == "at" and place[1] == ("arg", 0))
+
+
+ARGV_CODE_BYTES = 768  # of main: a program disguises itself first thing, and this bounds the time
+ARGV_HELPER_BYTES = 512  # a helper that renames the process is small; option parsers are not followed
+MAX_ARGV_HELPERS = 2
+
+
+def argv_writes(exe: Executable, codemap: CodeMap, writers: set[str]) -> list[tuple[int, str]]:
+    """(address, how) of writes into the string argv[0] points to, which `ps` shows as the name:
+    stores, and calls to `writers` (destination first) with it as destination. Followed in `main`
+    and in the small functions `main` hands argv or argv[0] to; reassigning the pointer is no write."""
+    main = _main_address(exe)
+    if main is None or exe.is_library:
+        return []
+    found, helpers = _argv_writes_in(exe, codemap, main, {1: ARGV}, writers, ARGV_CODE_BYTES)
+    for start, seed in helpers[:MAX_ARGV_HELPERS]:
+        found += _argv_writes_in(exe, codemap, start, seed, writers, ARGV_HELPER_BYTES)[0]
+    return found
+
+
+def _argv_writes_in(exe: Executable, codemap: CodeMap, start: int, seed: dict[int, object], writers: set[str],
+                    size: int) -> tuple[list[tuple[int, str]], list[tuple[int, dict[int, object]]]]:
+    """The writes into argv[0] in one function, and the small local functions it hands argv or argv[0] to."""
+    fn = disassemble(exe, start, min(codemap.end_of(start), start + size), start in codemap.thumb, seed)
+    if fn is None:
+        return [], []
+    loops = _loops(fn)
+    found = [(address, "store") for address, place in fn.stores if _in_argv0(place) and not _inside(address, loops)]
+    helpers = []
+    for call in fn.calls:
+        name = call.callee or (exe.symbols.get(call.target) if call.target is not None else None)
+        if name in writers and call.args and _in_argv0(call.args[0]) and not _inside(call.address, loops):
+            found.append((call.address, name))
+        elif call.target is not None and call.target != start and codemap.end_of(call.target) - call.target <= ARGV_HELPER_BYTES:
+            handed = {index: arg for index, arg in enumerate(call.args) if arg in (ARGV, ("arg", 0))}
+            if handed:
+                helpers.append((call.target, handed))
+    return found, helpers
+
+
+def disassemble(exe: Executable, start: int, end: int, thumb: bool = False, seed: dict[int, object] | None = None) -> Function | None:
+    """Linear sweep of [start, end) into basic blocks with resolved calls, comparisons and branches
+    (`seed`: argument index -> a known value the function receives there)."""
     data = exe.read(start, end - start)
     if not data:
         return None
     machine = Machine(exe.arch, exe.load, exe.gp)
     machine._thumb = thumb
+    for index, value in (seed or {}).items():
+        if index < len(exe.arch.arg_regs):
+            machine.regs[exe.arch.arg_regs[index]] = value
+    syscalls: list[tuple[int, dict]] = []
+    stores: list[tuple[int, object]] = []
     insns = disassemble_lite(exe.arch, data, start, thumb)
     steps: list[tuple[object, Step]] = []
     strings: dict[int, str] = {}
@@ -371,6 +563,11 @@ def disassemble(exe: Executable, start: int, end: int, thumb: bool = False) -> F
         falls_through = True
         step = machine.step(insn)
         steps.append((insn, step))
+        if step.kind == "syscall":
+            syscalls.append((insn.address, dict(machine.regs)))
+            machine.after_syscall()
+        elif step.kind == "store":
+            stores.append((insn.address, step.target))
         if pending is None and exe.arch.delay_slot and step.kind in ("call", "jump", "cjump", "ret"):
             pending = (insn, step)
             continue
@@ -390,7 +587,9 @@ def disassemble(exe: Executable, start: int, end: int, thumb: bool = False) -> F
             text = exe.string_at(arg)
             if text is not None and len(text) >= 2:
                 strings.setdefault(call.address, text)
-    return _blocks(exe, start, steps, calls, strings)
+    function = _blocks(exe, start, steps, calls, strings)
+    function.syscalls, function.stores = syscalls, stores
+    return function
 
 
 def _call(exe: Executable, machine: Machine, insn, step: Step) -> Call:
@@ -400,7 +599,7 @@ def _call(exe: Executable, machine: Machine, insn, step: Step) -> Call:
         name = exe.slots[target]
     local = target & ~1 if exe.arch.family == "arm" and isinstance(target, int) else target
     call = Call(insn.address, name, local if name is None and isinstance(local, int) else None, machine.args(4), step.conditional)
-    machine.after_call(name or (hex(local) if isinstance(local, int) else "?"), call.args[0] if call.args else None)
+    machine.after_call(name or (hex(local) if isinstance(local, int) else "?"), call.args)
     return call
 
 

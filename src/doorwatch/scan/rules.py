@@ -20,6 +20,7 @@ from doorwatch.errors import DoorwatchError
 _DATA = "doorwatch.scan.data"
 CAPABILITY_FILE = "capabilities.yaml"
 VOCABULARY_FILE = "triggers.yaml"
+SYSCALL_FILE = "syscalls.yaml"  # read by the capability matching; part of the digest
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Condition:
     ioctls: tuple[str, ...] = ()
     constants: tuple[int, ...] = ()
     calls: tuple[tuple[str, tuple[tuple[int, tuple[int, ...]], ...], int | None], ...] = ()  # (function, ((arg, values)...), mask)
+    argv_writes: tuple[str, ...] = ()  # writes into the program's own argv[0]: "store" or a function writing its first argument
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def _condition(spec: dict, book: _PatternBook) -> Condition:
         ioctls=tuple(spec.get("ioctls", [])),
         constants=tuple(int(c) for c in spec.get("constants", [])),
         calls=calls,
+        argv_writes=tuple(spec.get("argv_writes", [])),
     )
 
 
@@ -106,7 +109,7 @@ def load_rules() -> RuleSet:
     capability_text, vocabulary_text = _read(CAPABILITY_FILE), _read(VOCABULARY_FILE)
     yar_names = sorted(p.name for p in resources.files(_DATA).iterdir() if p.name.endswith(".yar"))
     yar_text = "\n".join(_read(name) for name in yar_names)
-    digest = hashlib.sha256("\0".join([capability_text, vocabulary_text, yar_text]).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\0".join([capability_text, vocabulary_text, yar_text, _read(SYSCALL_FILE)]).encode()).hexdigest()[:16]
     try:
         data = yaml.safe_load(capability_text)
         book = _PatternBook()

@@ -6,7 +6,8 @@ per-family interpreter does: it knows which register holds a literal address, an
 function's GOT slot or a call's return value, and reports calls, comparisons and branches.
 
 A value is an `int` (constant or address), `("slot", address)` (loaded from an import slot),
-`("ret", callee)` (what a call returned) or `None` (unknown).
+`("ret", callee)` (what a call returned) or `None` (unknown). A walk of `main` may also start with
+`ARGV` (its argument vector), whose words load as `("arg", index)` (the argument strings).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ OP_REG, OP_IMM, OP_MEM = capstone.CS_OP_REG, capstone.CS_OP_IMM, capstone.CS_OP_
 
 @dataclass
 class Step:
-    """What one instruction does to control flow: call, jump, conditional jump, return, compare."""
+    """What one instruction does: call, jump, conditional jump, return, compare, kernel entry, store."""
 
-    kind: str  # "call", "jump", "cjump", "ret", "cmp", "other"
+    kind: str  # "call", "jump", "cjump", "ret", "cmp", "syscall", "store" (target: the place written), "other"
     target: Value = None
     left: Value = None
     right: Value = None
@@ -35,6 +36,12 @@ class Step:
 
 
 OTHER = Step("other")
+SYSCALL = Step("syscall")  # the instruction entering the kernel; the registers hold the call
+ARGV = ("argv",)
+# How each instruction set enters the kernel (instruction text as capstone prints it).
+_SYSCALL_TEXT = {"x86-64": "syscall", "x86": "int 0x80", "arm": "svc #0", "armeb": "svc #0", "aarch64": "svc #0",
+                 "mips": "syscall", "mipsel": "syscall", "mips64": "syscall", "mips64el": "syscall",
+                 "riscv64": "ecall", "riscv32": "ecall"}
 _STACK_POINTER = {"x86": "rsp", "arm": "sp", "arm64": "sp", "mips": "sp", "ppc": "r1", "riscv": "sp"}
 _STORE = re.compile(r"^(s[bhwdc]|sw[lr]|st|sd[lr])")
 
@@ -73,6 +80,7 @@ class Machine:
         self.reset()
         self.stack_args: list[Value] = []  # i386: pushed arguments, nearest first
         self._step = getattr(self, f"_step_{arch.family}")
+        self._syscall_mnemonic, _, self._syscall_operand = _SYSCALL_TEXT.get(arch.name, "").partition(" ")
 
     def reset(self) -> None:
         """Function entry: arguments and the stack pointer are known by name, not by value."""
@@ -84,7 +92,14 @@ class Machine:
     def _frame_load(self, address: Value) -> Value:
         if isinstance(address, tuple) and address[0] == "sp":
             return self.frame.get(address[1], ("deref", address))  # unknown content, known place
+        if isinstance(address, tuple) and address[0] == "at" and address[1] == ARGV and address[2] % self.arch.word_size == 0:
+            return ("arg", address[2] // self.arch.word_size)
         return self.load(address) if isinstance(address, int) else None
+
+    @staticmethod
+    def _store(address: Value) -> Step:
+        """A store through a pointer the walk knows (an argument's field, an argument string)."""
+        return Step("store", address) if isinstance(address, tuple) and address[0] == "at" else OTHER
 
     def _frame_store(self, address: Value, value: Value) -> None:
         if isinstance(address, tuple) and address[0] == "sp":
@@ -110,16 +125,33 @@ class Machine:
             return (self.stack_args + [None] * count)[:count]
         return [self.get(reg) for reg in self.arch.arg_regs[:count]]
 
-    def after_call(self, callee: str, first_arg: Value = None) -> None:
-        """A call clobbers the argument registers and leaves its result in the return register
-        (remembering a buffer or argument it was given, to tell `strlen(input)` from `strlen(key)`)."""
+    def after_call(self, callee: str, args: list[Value]) -> None:
+        """A call clobbers the argument registers, may fill the stack buffers it was handed, and leaves
+        its result in the return register (remembering a buffer or argument it was given, to tell
+        `strlen(input)` from `strlen(key)`)."""
         for reg in self.arch.arg_regs:
             self.regs.pop(reg, None)
         self.stack_args = []
+        self._forget_filled(args)
+        first_arg = args[0] if args else None
         kept = first_arg if isinstance(first_arg, tuple) and first_arg[0] in ("sp", "param", "at", "ret") else None
         self.set(self.arch.ret_reg, ("ret", callee, kept))
 
+    def _forget_filled(self, args: list[Value]) -> None:
+        """`word = 0; recv(fd, &word, 4, 0)`: the value stored where a stack pointer handed to a call
+        points is no longer known (the call may fill it). Only that slot: spilled registers kept
+        beside a buffer stay known, as the callee is not meant to write past its start's object."""
+        for arg in args:
+            if isinstance(arg, tuple) and arg[0] == "sp":
+                self.frame.pop(arg[1], None)
+
+    def after_syscall(self) -> None:
+        """The kernel's answer replaces the return register; the argument registers survive."""
+        self.regs.pop(_X86_ALIASES.get(self.arch.ret_reg, self.arch.ret_reg), None)
+
     def step(self, insn) -> Step:
+        if insn.mnemonic == self._syscall_mnemonic and insn.op_str == self._syscall_operand:
+            return SYSCALL
         try:
             return self._step(insn)
         except (IndexError, AttributeError, capstone.CsError):
@@ -170,8 +202,8 @@ class Machine:
             a, b = b, a
         if isinstance(a, tuple) and a[0] == "sp" and isinstance(b, int):
             return ("sp", a[1] + b)
-        if isinstance(a, tuple) and a[0] in ("param", "ret") and isinstance(b, int):
-            return ("at", a, b)  # a field of an argument or of a returned object
+        if isinstance(a, tuple) and a[0] in ("param", "ret", "argv", "arg") and isinstance(b, int):
+            return ("at", a, b)  # a field of an argument or of a returned object, an argument string
         if isinstance(a, tuple) and a[0] == "at" and isinstance(b, int):
             return ("at", a[1], a[2] + b)
         return None
@@ -240,8 +272,9 @@ class Machine:
                 return OTHER
         elif mnemonic == "mov" and ops and ops[0].type == OP_MEM and isinstance(self._x86_address(insn, ops[0]), tuple) \
                 and self.arch.bits == 64:
-            self._frame_store(self._x86_address(insn, ops[0]), self._x86_value(insn, ops[1]))
-            return OTHER
+            address = self._x86_address(insn, ops[0])
+            self._frame_store(address, self._x86_value(insn, ops[1]))
+            return self._store(address)
         elif mnemonic == "mov" and ops and ops[0].type == OP_MEM and self.arch.bits == 32:
             base = self._name(insn, ops[0].mem.base)
             if base == "esp" or base == "rsp":  # i386 arguments stored at [esp + 4*n]
@@ -250,6 +283,10 @@ class Machine:
                     self.stack_args.append(None)
                 self.stack_args[slot] = self._x86_value(insn, ops[1])
                 return OTHER
+        elif ops and ops[0].type == OP_MEM and mnemonic.startswith("mov"):  # movups, movdqu: an inlined string copy
+            return self._store(self._x86_address(insn, ops[0]))
+        elif mnemonic.startswith(("rep stos", "rep movs")):  # an inlined memset or memcpy to [rdi]
+            return self._store(self._add(self.get("rdi"), 0))
         self._clobber(insn)
         return OTHER
 
@@ -306,9 +343,11 @@ class Machine:
             if not conditional:
                 self.set(self._name(insn, ops[0].reg), value)
             return OTHER
-        if mnemonic == "str" and len(ops) == 2 and ops[1].type == OP_MEM:
-            self._frame_store(self._arm_address(insn, ops[1]), self._arm_value(insn, ops[0]))
-            return OTHER
+        if mnemonic in ("str", "strb", "strh") and len(ops) == 2 and ops[1].type == OP_MEM:
+            address = self._arm_address(insn, ops[1])
+            if mnemonic == "str":
+                self._frame_store(address, self._arm_value(insn, ops[0]))
+            return self._store(address)
         if ops and ops[0].type == OP_REG and not writes_pc and not conditional:
             dest = self._name(insn, ops[0].reg)
             if mnemonic in ("mov", "movw", "mvn") and len(ops) == 2:
@@ -399,10 +438,11 @@ class Machine:
                 address = self._add(base, ops[1].mem.disp) if not ops[1].mem.index else None
                 self.set(dest, self._frame_load(address) if mnemonic == "ldr" else _narrow(address))
                 return OTHER
-            if mnemonic == "str" and len(ops) == 2 and ops[1].type == OP_MEM and not ops[1].mem.index:
-                base = self.get(self._name(insn, ops[1].mem.base))
-                self._frame_store(self._add(base, ops[1].mem.disp), self.get(dest))
-                return OTHER
+            if mnemonic.startswith("st") and ops[-1].type == OP_MEM and not ops[-1].mem.index:  # str, strb, stur, stp...
+                address = self._add(self.get(self._name(insn, ops[-1].mem.base)), ops[-1].mem.disp)
+                if mnemonic == "str" and len(ops) == 2:
+                    self._frame_store(address, self.get(dest))
+                return self._store(address)
         self._clobber(insn)
         return OTHER
 
@@ -445,9 +485,11 @@ class Machine:
         elif mnemonic in ("lbu", "lb", "lhu", "lh") and ops[1].type == OP_MEM:
             base = self.get(self._name(insn, ops[1].mem.base))
             self.set(dest, _narrow(self._add(base, ops[1].mem.disp)))
-        elif mnemonic in ("sw", "sd") and ops[1].type == OP_MEM:
-            base = self.get(self._name(insn, ops[1].mem.base))
-            self._frame_store(self._add(base, ops[1].mem.disp), self.get(dest))
+        elif mnemonic in ("sw", "sd", "sb", "sh", "swl", "swr", "sdl", "sdr") and ops[1].type == OP_MEM:
+            address = self._add(self.get(self._name(insn, ops[1].mem.base)), ops[1].mem.disp)
+            if mnemonic in ("sw", "sd"):
+                self._frame_store(address, self.get(dest))
+            return self._store(address)
         else:
             self._clobber(insn)
         return OTHER
