@@ -101,8 +101,17 @@ def _slot_loads_x86(exe: Executable, seg, raw: np.ndarray) -> tuple[np.ndarray, 
     return sites[keep], targets[keep]
 
 
-def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
-    """Every (call site, target) the bytes suggest; target is a local address or an imported name.
+@dataclass
+class CallSites:
+    """What the byte scan takes for calls: to local code as two arrays, to imports by name."""
+
+    local_sites: np.ndarray  # int64 address of each call
+    local_targets: np.ndarray  # int64 address it calls
+    named: list[tuple[int, str]]  # (address of the call, imported name)
+
+
+def call_sites(exe: Executable) -> CallSites:
+    """Every call the bytes suggest, to a local address or to an import.
 
     Decoding every byte offset may see calls that are not instructions: the result only selects
     functions to disassemble properly, so a spurious site costs time, never a finding.
@@ -162,16 +171,20 @@ def call_sites(exe: Executable) -> list[tuple[int, int | str]]:
                 auipc = ((words[:-2] & 0xFFF) == 0x097) & ((words[2:] & 0xFFFFF) == 0x080E7)
                 hi, lo = words[:-2][auipc], words[2:][auipc]
                 found.append((addrs[:-2][auipc], addrs[:-2][auipc] + _sext(hi >> 12, 20) * 4096 + _sext(lo >> 20, 12)))
-    known = np.array(sorted(set(exe.stubs) | set(exe.slots)), dtype=np.int64)
-    result: list[tuple[int, int | str]] = []
-    for sites, targets in found:
-        keep = np.isin(targets, known)
-        for seg in exe.code:
-            keep |= (targets >= seg.address) & (targets < seg.address + seg.size)
-        for site, target in zip(sites[keep].tolist(), targets[keep].tolist()):
-            name = exe.stubs.get(target) or exe.slots.get(target)
-            result.append((site, name if name is not None else target))
-    return result
+    sites = np.concatenate([s for s, _ in found]) if found else np.zeros(0, np.int64)
+    targets = np.concatenate([t for _, t in found]) if found else np.zeros(0, np.int64)
+    to_import = np.isin(targets, np.array(sorted(set(exe.stubs) | set(exe.slots)), dtype=np.int64))
+    local = ~to_import & _in_code(exe, targets)
+    named = [(site, exe.stubs.get(target) or exe.slots[target])
+             for site, target in zip(sites[to_import].tolist(), targets[to_import].tolist())]
+    return CallSites(sites[local], targets[local], named)
+
+
+def _in_code(exe: Executable, addresses: np.ndarray) -> np.ndarray:
+    inside = np.zeros(len(addresses), dtype=bool)
+    for seg in exe.code:
+        inside |= (addresses >= seg.address) & (addresses < seg.address + seg.size)
+    return inside
 
 
 def resolve_stubs(exe: Executable) -> None:
@@ -193,13 +206,14 @@ def resolve_stubs(exe: Executable) -> None:
                 machine.regs.clear()
 
 
-def _tail_calls(exe: Executable, starts: set[int]) -> list[tuple[int, int]]:
-    """Unconditional jumps to a known function start (x86 `jmp`, ARM `b`, MIPS `b`/`j`): tail calls."""
+def _tail_calls(exe: Executable, starts: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(sites, targets) of unconditional jumps to a known function start (x86 `jmp`, ARM `b`, MIPS
+    `b`/`j`): tail calls."""
     family = exe.arch.family
+    found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     if family not in ("x86", "arm", "mips") or not starts:
-        return []
+        return found[0]
     known = np.array(sorted(starts), dtype=np.int64)
-    found = []
     for seg in exe.code:
         if family == "x86":
             raw = np.frombuffer(exe.data, dtype=np.uint8, count=seg.size, offset=seg.offset)
@@ -218,8 +232,8 @@ def _tail_calls(exe: Executable, starts: set[int]) -> list[tuple[int, int]]:
             targets = np.concatenate([addrs[branch] + 4 + (_sext(words[branch] & 0xFFFF, 16) << 2),
                                       ((addrs[jump] + 4) & 0xF0000000) | ((words[jump] & 0x3FFFFFF) << 2)])
         keep = np.isin(targets, known)
-        found.extend(zip(sites[keep].tolist(), targets[keep].tolist()))
-    return found
+        found.append((sites[keep], targets[keep]))
+    return np.concatenate([s for s, _ in found]), np.concatenate([t for _, t in found])
 
 
 def _endbr_starts(exe: Executable) -> list[int]:
@@ -259,11 +273,8 @@ class CodeMap:
         resolve_stubs(exe)
         self.sites = call_sites(exe)
         candidates = np.array(list(exe.symbols) + list(exe.relative.values()), dtype=np.int64)  # relative: function pointers
-        inside = np.zeros(len(candidates), dtype=bool)
-        for seg in exe.code:
-            inside |= (candidates >= seg.address) & (candidates < seg.address + seg.size)
-        starts = set(candidates[inside].tolist())
-        starts.update(target for _, target in self.sites if isinstance(target, int))
+        starts = set(candidates[_in_code(exe, candidates)].tolist())
+        starts.update(np.unique(self.sites.local_targets).tolist())
         starts.update(seg.address for seg in exe.code)
         starts.update(_endbr_starts(exe))
         if exe.entry and exe.in_code(exe.entry):
@@ -272,9 +283,12 @@ class CodeMap:
         if exe.arch.family == "arm":
             starts = {address & ~1 for address in starts}
         self.starts = sorted(starts)
-        self.sites += _tail_calls(exe, set(self.starts))
+        tail_sites, tail_targets = _tail_calls(exe, set(self.starts))
+        self.sites.local_sites = np.concatenate([self.sites.local_sites, tail_sites])
+        self.sites.local_targets = np.concatenate([self.sites.local_targets, tail_targets])
         self.thumb = {address & ~1 for address in list(exe.symbols) if address & 1}
-        self.thumb.update(t & ~1 for s, t in self.sites if isinstance(t, int) and t & 1)
+        odd = self.sites.local_targets[(self.sites.local_targets & 1) == 1]
+        self.thumb.update((odd & ~1).tolist())
         self._functions: dict[int, Function | None] = {}
         self._callees: dict[int, set[int | str]] | None = None
         self._callers: dict[int, set[int]] = {}
@@ -298,13 +312,11 @@ class CodeMap:
         """One pass over the call sites: calls to imports by name; local calls as arrays for fast lookups."""
         starts = np.array(self.starts, dtype=np.int64)
         self._callees, self._callers, self._by_name = {}, {}, {}
-        named = [(site, target) for site, target in self.sites if isinstance(target, str)]
-        local = [(site, target) for site, target in self.sites if not isinstance(target, str)]
-        for (site, name), index in zip(named, self._owners(starts, [site for site, _ in named])):
+        named = self.sites.named
+        for (site, name), index in zip(named, self._owners(starts, [site for site, _ in named]).tolist()):
             if index >= 0:
                 self._by_name.setdefault(name, []).append((self.starts[index], site))
-        self._local_sites = np.array([site for site, _ in local], dtype=np.int64)
-        self._local_targets = np.array([target for _, target in local], dtype=np.int64)
+        self._local_sites, self._local_targets = self.sites.local_sites, self.sites.local_targets
         owners = self._owners(starts, self._local_sites)
         self._local_owners = np.where(owners >= 0, starts[np.maximum(owners, 0)] if len(starts) else owners, -1)
         self._named_owners = {}
