@@ -15,6 +15,9 @@ import lief
 from doorwatch.scan.arch import AARCH64, ARM, X86, X86_64_WIN, Arch, elf_arch
 
 lief.logging.disable()
+# At exit, LIEF lists its objects still alive; with parsed files kept in frozen collector
+# generations (see engine.GC_THRESHOLDS) some are, harmlessly, and the list is noise.
+lief.disable_leak_warning()
 
 
 class NotExecutable(Exception):

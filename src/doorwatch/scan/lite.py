@@ -9,7 +9,7 @@ so they are parsed here into objects shaped like capstone's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import capstone
 
@@ -28,6 +28,7 @@ _ARM_BASE = {
 _ARM_FLAG_SETTING = {"adds", "subs", "movs", "ands", "orrs", "eors", "rsbs", "lsls", "lsrs", "asrs", "muls", "bics", "mvns"}
 _SPLIT = re.compile(r",\s*(?![^\[]*\])(?![^{]*\})")
 _NUMBER = re.compile(r"^#?-?(0x[0-9a-f]+|\d+)$")
+_X86_TERMS = re.compile(r"([+-]?)\s*([^+\-\s][^+\-]*)")  # signed terms of `base + index*scale - disp`
 
 
 @dataclass
@@ -42,13 +43,19 @@ class Shift:
     value: int = 0
 
 
-@dataclass
 class Operand:
-    type: int
-    reg: str | int = 0
-    imm: int = 0
-    mem: Mem = field(default_factory=Mem)
-    shift: Shift = field(default_factory=Shift)
+    """One operand in capstone's shape. A plain class with shared empty memory and shift parts:
+    operands are made by the hundred thousand and never changed once parsed."""
+
+    __slots__ = ("type", "reg", "imm", "mem", "shift")
+
+    def __init__(self, type: int, reg: str | int = 0, imm: int = 0, mem: Mem | None = None, shift: Shift | None = None) -> None:
+        self.type, self.reg, self.imm = type, reg, imm
+        self.mem = _NO_MEM if mem is None else mem
+        self.shift = _NO_SHIFT if shift is None else shift
+
+
+_NO_MEM, _NO_SHIFT = Mem(), Shift()
 
 
 _PARSED: dict[tuple[str, str], list] = {}  # operand text repeats a lot ("rdi, rbx"): parsed once per process
@@ -94,16 +101,14 @@ class Insn:
 
 def _number(text: str) -> int | None:
     text = text.strip().lstrip("#").replace(" ", "")
-    if not _NUMBER.match(text) and not _NUMBER.match("#" + text):
-        return None
-    return int(text, 0)
+    return int(text, 0) if _NUMBER.match(text) else None
 
 
 def _memory(inner: str, family: str) -> Mem:
     """`[base + index*scale + disp]` (x86), `[base, #disp]` or `[base, index]` (ARM), `disp(base)` (MIPS)."""
     mem = Mem()
     if family == "x86":
-        for sign, term in re.findall(r"([+-]?)\s*([^+\-\s][^+\-]*)", inner):
+        for sign, term in _X86_TERMS.findall(inner):
             term = term.strip()
             value = _number(term)
             if value is not None:
@@ -147,12 +152,11 @@ def _operand(text: str, family: str) -> Operand | None:
         disp, base = text[:-1].split("(", 1)
         return Operand(OP_MEM, mem=Mem(base=base.strip(), disp=_number(disp) or 0))
     words = text.split()
-    shift = Shift()
     if family == "arm64" and len(words) == 3 and words[1] == "lsl":  # "#0x8068, lsl #16" arrives split
         text = words[0]
     value = _number(text)
     if value is not None:
-        return Operand(OP_IMM, imm=value, shift=shift)
+        return Operand(OP_IMM, imm=value)
     return Operand(OP_REG, reg=text.lstrip("$").split()[0])
 
 
@@ -161,7 +165,7 @@ def _parse(op_str: str, family: str) -> list[Operand]:
         return []
     if family in ("arm", "arm64") and op_str.startswith("{"):
         return [Operand(OP_REG, reg=r.strip()) for r in op_str.strip("{}").split(",") if r.strip() and "-" not in r]
-    parts = _SPLIT.split(op_str)
+    parts = op_str.split(", ") if family == "x86" else _SPLIT.split(op_str)  # x86 operands hold no commas
     operands = []
     for part in parts:
         part = part.strip()
@@ -170,7 +174,7 @@ def _parse(op_str: str, family: str) -> list[Operand]:
             continue
         if family in ("arm64", "arm") and re.match(r"^(lsl|lsr|asr|ror|msl) #", part):
             if operands:
-                operands[-1].shift.value = _number(part.split("#")[1]) or 0
+                operands[-1].shift = Shift(_number(part.split("#")[1]) or 0)
             continue
         operand = _operand(part.rstrip("!"), family)
         if operand is not None:
