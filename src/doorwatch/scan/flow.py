@@ -265,6 +265,11 @@ def _main_from_entry(exe: Executable) -> list[int]:
     return found
 
 
+def _equal_range(keys: np.ndarray, values: np.ndarray, key: int) -> np.ndarray:
+    """values[i] for every i where the sorted keys[i] == key."""
+    return values[np.searchsorted(keys, key, "left"):np.searchsorted(keys, key, "right")]
+
+
 class CodeMap:
     """Call sites and function boundaries of one executable, from the byte scan."""
 
@@ -316,9 +321,13 @@ class CodeMap:
         for (site, name), index in zip(named, self._owners(starts, [site for site, _ in named]).tolist()):
             if index >= 0:
                 self._by_name.setdefault(name, []).append((self.starts[index], site))
-        self._local_sites, self._local_targets = self.sites.local_sites, self.sites.local_targets
-        owners = self._owners(starts, self._local_sites)
-        self._local_owners = np.where(owners >= 0, starts[np.maximum(owners, 0)] if len(starts) else owners, -1)
+        targets = self.sites.local_targets
+        owners = self._owners(starts, self.sites.local_sites)
+        owners = np.where(owners >= 0, starts[np.maximum(owners, 0)] if len(starts) else owners, -1)
+        # Sorted both ways once, so each function's callees and callers are a binary search away.
+        by_owner, by_target = np.argsort(owners, kind="stable"), np.argsort(targets, kind="stable")
+        self._owners_sorted, self._targets_of_owner = owners[by_owner], targets[by_owner]
+        self._targets_sorted, self._owners_of_target = targets[by_target], owners[by_target]
         self._named_owners = {}
         for name, entries in self._by_name.items():
             for owner, _ in entries:
@@ -336,7 +345,7 @@ class CodeMap:
         if self._callees is None:
             self._index()
         if start not in self._callees:
-            local = self._local_targets[self._local_owners == start]
+            local = _equal_range(self._owners_sorted, self._targets_of_owner, start)
             self._callees[start] = set(local.tolist()) | self._named_owners.get(start, set())
         return self._callees[start]
 
@@ -345,7 +354,7 @@ class CodeMap:
         if self._callees is None:
             self._index()
         if start not in self._callers:
-            owners = self._local_owners[self._local_targets == start]
+            owners = _equal_range(self._targets_sorted, self._owners_of_target, start)
             self._callers[start] = set(owners[(owners >= 0) & (owners != start)].tolist())
         return self._callers[start]
 
