@@ -82,7 +82,7 @@ def _freeze_long_lived() -> tuple[int, int, int]:
 
 
 @contextlib.contextmanager
-def _collector_for_analysis() -> Iterator[None]:
+def collector_for_analysis() -> Iterator[None]:
     """`_freeze_long_lived` for analysis in this process, undone afterwards."""
     previous = _freeze_long_lived()
     try:
@@ -206,7 +206,7 @@ def _run(jobs: list[tuple[Path, bool, bool]], options: ScanOptions, progress) ->
     """Analyse (file, named explicitly, deep) jobs in bounded worker processes, in any order."""
     total = len(jobs)
     if options.jobs <= 1 or total <= 1:
-        with _collector_for_analysis():
+        with collector_for_analysis():
             for index, (file, explicit, deep) in enumerate(jobs):
                 yield index, analyse_one(str(file), str(file), options, explicit, deep)
                 if progress:
