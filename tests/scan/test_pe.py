@@ -2,8 +2,9 @@
 
 The programs in tests/scan/pe/ are Windows versions of three trigger mechanisms (a UDP magic string
 running a command, a TCP knock integer handing out a command interpreter, a constant password
-opening a command session) and one look-alike (a verb-dispatching file server). They are compiled
-for 64-bit and 32-bit Windows, optimised and unoptimised, and only ever scanned.
+opening a command session, checked in a helper function of its own at -O0) and one look-alike (a
+verb-dispatching file server). They are compiled for 64-bit and 32-bit Windows, optimised and
+unoptimised, and only ever scanned.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ BACKDOORS = {
     "service_password": ("Qx7!vR2#mLp9",),
 }
 BENIGN = ("verb_server",)
-# Builds in which the comparison sits in a helper function whose result the caller tests: the
-# trigger analysis follows a comparison to an action inside one function and its callees, not
-# back out to a caller (see the note on issue 4).
-NOT_FOLLOWED = {("service_password", "win64", "O0"), ("service_password", "win32", "O0")}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +59,6 @@ def _target(scanned: dict, program: str, target: str, level: str) -> dict:
 
 @pytest.mark.parametrize("program, target, level", _builds(BACKDOORS))
 def test_pe_backdoors_are_found_with_their_trigger_constant(scanned, program, target, level):
-    if (program, target, level) in NOT_FOLLOWED:
-        pytest.skip("comparison in a helper whose result the caller tests: not followed")
     found = _target(scanned, program, target, level)
     assert found["type"] == "pe" and found["arch"] == ARCH[target] and not found["errors"]
     severe = [f for f in found["findings"] if f["severity"] in SEVERE]

@@ -135,7 +135,7 @@ class Machine:
         self._forget_filled(args)
         first_arg = args[0] if args else None
         kept = first_arg if isinstance(first_arg, tuple) and first_arg[0] in ("sp", "param", "at", "ret") else None
-        self.set(self.arch.ret_reg, ("ret", callee, kept))
+        self.set(_X86_ALIASES.get(self.arch.ret_reg, self.arch.ret_reg), ("ret", callee, kept))  # i386: eax is read as rax
 
     def _forget_filled(self, args: list[Value]) -> None:
         """`word = 0; recv(fd, &word, 4, 0)`: the value stored where a stack pointer handed to a call
