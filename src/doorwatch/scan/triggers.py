@@ -303,9 +303,8 @@ class TriggerAnalysis:
                 return raw.hex(), "bytes", min(1.0, 0.3 + len(set(raw)) / max(8, length))
         return None
 
-    def _comparisons(self, fn: Function, helpers: bool = True) -> list[Comparison]:
-        """Every comparison of something unknown (input) with a constant, in the function; with
-        `helpers`, also those of a local helper whose result the function tests."""
+    def _comparisons(self, fn: Function) -> list[Comparison]:
+        """Every comparison of something unknown (input) with a constant, in the function."""
         little = not self.exe.arch.big_endian
         found = []
         for block in fn.blocks.values():
@@ -327,24 +326,28 @@ class TriggerAnalysis:
                         found.extend(self._constant_comparisons(block, address, const, place, little))
                     continue
                 found.extend(self._constant_comparisons(block, address, left, right, little))
-                if helpers:
-                    found.extend(self._helper_verdicts(block, address, left, right))
         return found
 
-    def _helper_verdicts(self, block: Block, address: int, left, right) -> list[Comparison]:
-        """`if (check(buf))`: the comparisons with constants of a local helper, placed at the test of
-        its result (unoptimised code keeps a password or magic check in a function of its own)."""
-        for value, other in ((left, right), (right, left)):
-            if other != 0 or not (isinstance(value, tuple) and value[0] == "ret" and str(value[1]).startswith("0x")):
-                continue
-            helper = self._function(int(value[1], 16))
-            inner = [c for c in self._comparisons(helper, helpers=False) if c.kind != "piece"] if helper else []
-            if not inner:
-                return []
-            oddest = max(inner, key=lambda c: c.oddness)  # one verdict: its constants are one trigger
-            return [replace(oddest, block=block, address=address, text=", ".join(c.text for c in inner),
-                            comparator=f"{self.name_of(helper.start)}: {oddest.comparator}")]
-        return []
+    def _helper_verdicts(self, fn: Function) -> list[Comparison]:
+        """`if (check(buf)) act()`: the comparisons with constants of a local helper, placed at the
+        test of its result when that test gates an action (unoptimised code keeps a password or
+        magic check in a function of its own). Helpers are read only behind such a test."""
+        found = []
+        for block in fn.blocks.values():
+            for address, left, right in block.compares:
+                value = left if right == 0 else right if left == 0 else None
+                if not (isinstance(value, tuple) and value[0] == "ret" and str(value[1]).startswith("0x")):
+                    continue
+                gate_block = self._gate_block(fn, block, address)
+                if gate_block is None or not self._gated(fn, gate_block):
+                    continue
+                helper = self._function(int(value[1], 16))
+                inner = [c for c in self._comparisons(helper) if c.kind != "piece"] if helper else []
+                if inner:
+                    oddest = max(inner, key=lambda c: c.oddness)  # one verdict: its constants are one trigger
+                    found.append(replace(oddest, block=block, address=address, text=", ".join(c.text for c in inner),
+                                         comparator=f"{self.name_of(helper.start)}: {oddest.comparator}"))
+        return found
 
     def _constant_comparisons(self, block: Block, address: int, left, right, little: bool) -> list[Comparison]:
         """A comparison instruction of something unknown with an immediate: a string piece or an integer."""
@@ -372,7 +375,7 @@ class TriggerAnalysis:
         return []
 
     def _gates(self, fn: Function, level: int, input_call: tuple[str, int]) -> list[Gate]:
-        comparisons = self._comparisons(fn)
+        comparisons = self._comparisons(fn) + self._helper_verdicts(fn)
         gates = []
         ungated: list[tuple[Comparison, Block]] = []
         by_block: dict[int, Gate] = {}
