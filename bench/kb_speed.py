@@ -116,6 +116,8 @@ def main() -> int:
           f" knowledge base share {cold - start_up:.3f} s")
     print(f"  wall clock over {len(walls)} runs: best {walls[0]:.3f} s, median {walls[len(walls) // 2]:.3f} s"
           f" (the bare interpreter, `python -c pass`: best {interpreter:.3f} s)")
+    single = sorted(wall for _, wall in timed_runs(9, [*doorwatch, "kb", "lookup", "pci:10ec", "--format", "json"], env))
+    print(f"cold `doorwatch kb lookup pci:10ec` (1 key): wall clock best {single[0]:.3f} s, median {single[len(single) // 2]:.3f} s")
     print(f"peer cold netaddr OUI lookup:               {peer_cold:8.3f} s CPU (ratio doorwatch/peer {cold / peer_cold:.2f})")
     print(f"machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
