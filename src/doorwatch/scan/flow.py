@@ -12,12 +12,10 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-import capstone
 import numpy as np
 
-from doorwatch.scan.arch import Arch
 from doorwatch.scan.binary import Executable, Segment
-from doorwatch.scan.lite import disassemble_lite
+from doorwatch.scan.lite import disassemble_lite, disassembler
 from doorwatch.scan.semantics import ARGV, Machine, Step
 
 MAX_FUNCTION_BYTES = 12_000
@@ -460,17 +458,6 @@ def syscall_sites(exe: Executable) -> list[tuple[int, bool]]:
     return found
 
 
-_DECODERS: dict[tuple[str, bool], capstone.Cs] = {}
-
-
-def _decoder(arch: Arch, thumb: bool) -> capstone.Cs:
-    """capstone's bare decoder for `arch`: instruction addresses only, to see where a decoding falls."""
-    key = (arch.name, thumb)
-    if key not in _DECODERS:
-        _DECODERS[key] = capstone.Cs(arch.cs_arch, arch.cs_mode | (capstone.CS_MODE_THUMB if thumb else 0))
-    return _DECODERS[key]
-
-
 def _decoded_before(exe: Executable, site: int, end: int, thumb: bool) -> Function | None:
     """The code from a little before `site` up to `end`, from a start whose instructions fall on `site`.
 
@@ -484,7 +471,7 @@ def _decoded_before(exe: Executable, site: int, end: int, thumb: bool) -> Functi
     width = 2 if thumb or exe.arch.family == "riscv" else 1 if exe.arch.family == "x86" else 4
     first = max(segment.address, site - SYSCALL_WINDOW)
     first += (site - first) % width
-    decoder = _decoder(exe.arch, thumb)
+    decoder = disassembler(exe.arch, thumb)
     for begin in range(first, min(site + 1, first + (_X86_SYNC_TRIES if width == 1 else 1))):
         data = exe.read(begin, min(site + 16, segment.address + segment.size) - begin)  # the instruction at `site` whole
         if data and any(address == site for address, *_ in decoder.disasm_lite(data, begin)):

@@ -184,14 +184,15 @@ def _parse(op_str: str, family: str) -> list[Operand]:
 
 def disassemble_lite(arch: Arch, data: bytes, address: int, thumb: bool = False) -> list[Insn]:
     """Decode `data` at `address` into parsed instructions."""
-    cs = _disassembler(arch, thumb)
+    cs = disassembler(arch, thumb)
     return [Insn(a, s, m, o, arch.family) for a, s, m, o in cs.disasm_lite(data, address)]
 
 
 _CACHE: dict[tuple, capstone.Cs] = {}
 
 
-def _disassembler(arch: Arch, thumb: bool) -> capstone.Cs:
+def disassembler(arch: Arch, thumb: bool) -> capstone.Cs:
+    """capstone's decoder for `arch` (and Thumb), made once per process."""
     key = (arch.name, thumb)
     if key not in _CACHE:
         mode = arch.cs_mode | (capstone.CS_MODE_THUMB if thumb else 0)
