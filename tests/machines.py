@@ -614,7 +614,7 @@ def build_server(tmp: Path | str) -> Path:
     # The RAID volume.
     host = tree.attrs(f"{raid}/host0/target0:2:0/0:2:0:0", vendor="AVAGO   ", model="MR9361-8i       ", rev="4.68", wwid="naa.600605b00e1f22c02a4c37d01f9a4c2e", type=0)
     disk = tree.class_device("block", "sda", host, size=7812939776)
-    tree.link(f"/sys/block/sda", disk)
+    tree.link("/sys/block/sda", disk)
 
     # IPMI: KCS interface from ACPI (IPI0001), its BMC device, the device node and SMBIOS type 38.
     si = tree.attrs("/sys/devices/platform/IPI0001:00", modalias="acpi:IPI0001:", type="kcs")

@@ -8,7 +8,7 @@ import pytest
 
 from doorwatch.diff import diff_audits
 from doorwatch.errors import StoreError
-from doorwatch.model import AuditReport, Component, Feature, Finding, PolicyRef
+from doorwatch.model import AuditReport, Component, Feature, PolicyRef
 from doorwatch.store import Store, canonical_json
 
 
