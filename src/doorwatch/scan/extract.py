@@ -631,21 +631,38 @@ def _make_ours(entry: Path, mode: int) -> None:
     entry.chmod(mode)
 
 
+@contextlib.contextmanager
+def _staged(path: Path) -> Iterator[tuple[Path, Path]]:
+    """(a private copy of the image, room for a tool's output) in a staging directory removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="doorwatch-extract-") as staging_name:
+        staging = Path(staging_name)
+        shutil.copyfile(path, staging / "image")
+        yield staging / "image", staging / "out"
+
+
+@contextlib.contextmanager
+def _lent_to_nobody(staging: Path) -> Iterator[None]:
+    """While a tool runs as nobody (we are root), its staging directory is nobody's; taking it
+    back afterwards locks that user out before we look inside."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.chown(staging, _nobody(), -1)
+    try:
+        yield
+    finally:
+        os.chown(staging, 0, 0)
+
+
 def _unpack_squashfs(path: Path, sink: _Sink) -> None:
     """unsquashfs on a private copy, told to skip links and special files, then checked."""
     if shutil.which("unsquashfs") is None:
         raise ExtractError("squashfs image: install unsquashfs (squashfs-tools) to extract it")
-    with tempfile.TemporaryDirectory(prefix="doorwatch-extract-") as staging_name:
-        staging = Path(staging_name)
-        image, out = staging / "image", staging / "out"
-        shutil.copyfile(path, image)
-        if os.geteuid() == 0:
-            os.chown(staging, _nobody(), -1)
-        excluded = _squashfs_plan(image, sink)
-        result = _run_tool(["unsquashfs", "-n", "-no-xattrs", "-no-wildcards", "-excludes",
-                            "-d", str(out), str(image), *excluded], sink, "squashfs")
-        if os.geteuid() == 0:
-            os.chown(staging, 0, 0)  # locks the unprivileged user out before we look inside
+    with _staged(path) as (image, out):
+        with _lent_to_nobody(image.parent):
+            excluded = _squashfs_plan(image, sink)
+            result = _run_tool(["unsquashfs", "-n", "-no-xattrs", "-no-wildcards", "-excludes",
+                                "-d", str(out), str(image), *excluded], sink, "squashfs")
         if result.returncode not in (0, 2) or not out.is_dir():  # 2: some entries not created
             raise ExtractError(f"bad squashfs image: {_tool_error(result)}")
         _adopt_tree(out, sink)
@@ -867,17 +884,9 @@ def _exited(child: subprocess.Popen) -> bool:
 def _extracted(kind: str, path: Path, sink: _Sink, options: list[str]) -> Iterator[Path]:
     """Runs an extractor on a private copy of the image; yields its output directory (not yet
     checked), which goes with the staging directory afterwards."""
-    with tempfile.TemporaryDirectory(prefix="doorwatch-extract-") as staging_name:
-        staging = Path(staging_name)
-        image, out = staging / "image", staging / "out"
-        shutil.copyfile(path, image)
-        if os.geteuid() == 0:
-            os.chown(staging, _nobody(), -1)
-        try:
+    with _staged(path) as (image, out):
+        with _lent_to_nobody(image.parent):
             status, last_line = _run_extractor(kind, [*options, str(out), str(image)], out, sink)
-        finally:
-            if os.geteuid() == 0:
-                os.chown(staging, 0, 0)  # locks the unprivileged user out before we look inside
         if status != 0:
             raise ExtractError(f"bad {kind} image: {last_line}")
         if not out.is_dir() or not any(out.iterdir()):
