@@ -5,12 +5,10 @@ images (links leaving the image, device nodes, bombs, garbage) are contained."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -22,6 +20,7 @@ import pytest
 from doorwatch.scan.extract import (ExtractError, LimitExceeded, Limits, detect_container, unpack,
                                     unpack_recursive)
 from doorwatch.scan.rootfs import _default_passwords
+from firmware.firmwarekit import children_by_path, scan_json
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -97,22 +96,6 @@ def device(tmp_path_factory) -> Device:
         "ubifs": ubifs,
         "ubi": ubinize(work / "flash.ubi", {"rootfs": (ubifs, "dynamic")}),
     })
-
-
-def scan_json(*images: Path) -> tuple[int, dict]:
-    command = [sys.executable, "-m", "doorwatch", "scan", "--format", "json", *map(str, images)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode in (0, 1), f"doorwatch scan failed: {result.stderr.strip()}"
-    assert "Traceback" not in result.stderr
-    return result.returncode, json.loads(result.stdout)
-
-
-def children_by_path(target: dict) -> dict[str, dict]:
-    found = {}
-    for child in target.get("children") or []:
-        found[child["path"]] = child
-        found.update(children_by_path(child))
-    return found
 
 
 def assert_only_files_and_dirs(root: Path) -> None:

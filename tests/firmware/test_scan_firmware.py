@@ -3,24 +3,7 @@ image that it is about, and the MIPS program's magic trigger is reported."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-
-def scan_json(image) -> tuple[int, dict]:
-    result = subprocess.run([sys.executable, "-m", "doorwatch", "scan", "--format", "json", str(image)],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode in (0, 1), f"doorwatch scan failed on firmware: {result.stderr.strip()}"
-    return result.returncode, json.loads(result.stdout)
-
-
-def children_by_path(target: dict) -> dict[str, dict]:
-    found = {}
-    for child in target.get("children") or []:
-        found[child["path"]] = child
-        found.update(children_by_path(child))
-    return found
+from firmware.firmwarekit import children_by_path, scan_json
 
 
 def test_scan_reports_findings_on_the_files_inside_the_image(backdoored_firmware, mips_magic):
