@@ -244,15 +244,30 @@ def _from_pe(path: Path, data: bytes, binary) -> Executable:
 def _pe_thunks(exe: Executable) -> None:
     """Import thunks, `jmp [IAT slot]`, that linkers put in the code for imports the compiler did not
     know were imported (the PE form of a PLT stub). LIEF lists the slots but not the thunks."""
-    if exe.arch is None or exe.arch.family != "x86":
-        return
+    if exe.arch is not None and exe.arch.family == "x86":
+        for seg in exe.code:
+            jump_slot_stubs(exe, seg)
+
+
+_ENDBR = (b"\xf3\x0f\x1e\xfa", b"\xf3\x0f\x1e\xfb")
+
+
+def jump_slot_stubs(exe: Executable, seg: Segment) -> bool:
+    """Record the x86 `jmp [slot]` stubs in `seg` under the import of their slot: PLT entries (after
+    an `endbr` and a `bnd` prefix when the code has control-flow protection) and PE import thunks.
+    Whether any jumps through a known slot."""
+    code = exe.data[seg.offset:seg.offset + seg.size]
     wide = exe.arch.bits == 64
-    for seg in exe.code:
-        code = exe.data[seg.offset:seg.offset + seg.size]
-        at = code.find(b"\xff\x25")
-        while 0 <= at <= len(code) - 6:
-            operand = int.from_bytes(code[at + 2:at + 6], "little", signed=wide)
-            slot = seg.address + at + 6 + operand if wide else operand  # RIP-relative in 64-bit code
-            if slot in exe.slots:
-                exe.stubs[seg.address + at] = exe.slots[slot]
-            at = code.find(b"\xff\x25", at + 1)
+    found = False
+    at = code.find(b"\xff\x25")
+    while 0 <= at <= len(code) - 6:
+        operand = int.from_bytes(code[at + 2:at + 6], "little", signed=wide)
+        name = exe.slots.get(seg.address + at + 6 + operand if wide else operand)  # RIP-relative in 64-bit code
+        if name:
+            start = at - 1 if at and code[at - 1] == 0xF2 else at  # bnd jmp
+            start = start - 4 if code[max(0, start - 4):start] in _ENDBR else start
+            for address in range(seg.address + start, seg.address + at + 1):
+                exe.stubs.setdefault(address, name)
+            found = True
+        at = code.find(b"\xff\x25", at + 1)
+    return found

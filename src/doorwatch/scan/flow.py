@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from doorwatch.scan.binary import Executable, Segment
+from doorwatch.scan.binary import Executable, Segment, jump_slot_stubs
 from doorwatch.scan.lite import disassemble_lite, disassembler
 from doorwatch.scan.semantics import ARGV, Machine, Step
 
@@ -190,8 +190,8 @@ def resolve_stubs(exe: Executable) -> None:
     if exe.arch is None:
         return
     for seg in exe.stub_sections:
-        if exe.arch.family == "x86" and _x86_stubs(exe, seg):
-            continue
+        if exe.arch.family == "x86" and jump_slot_stubs(exe, seg):
+            continue  # read from the bytes, much quicker than interpreting every entry
         machine = Machine(exe.arch, exe.load, exe.gp)
         window: list[int] = []
         for insn in disassemble_lite(exe.arch, exe.data[seg.offset:seg.offset + seg.size], seg.address):
@@ -204,29 +204,6 @@ def resolve_stubs(exe: Executable) -> None:
                         exe.stubs.setdefault(address, name)
                 window = []
                 machine.regs.clear()
-
-
-_ENDBR = (b"\xf3\x0f\x1e\xfa", b"\xf3\x0f\x1e\xfb")
-
-
-def _x86_stubs(exe: Executable, seg: Segment) -> bool:
-    """x86 PLT entries are `jmp [slot]`, after an `endbr` and a `bnd` prefix when the code has
-    control-flow protection: read from the bytes, which is much quicker than interpreting them.
-    False when no entry jumps through a known slot (left to the interpreter)."""
-    code = exe.data[seg.offset:seg.offset + seg.size]
-    found = False
-    at = code.find(b"\xff\x25")
-    while 0 <= at <= len(code) - 6:
-        operand = int.from_bytes(code[at + 2:at + 6], "little", signed=exe.arch.bits == 64)
-        name = exe.slots.get(seg.address + at + 6 + operand if exe.arch.bits == 64 else operand & 0xFFFFFFFF)
-        if name:
-            start = at - 1 if at and code[at - 1] == 0xF2 else at  # bnd jmp
-            start = start - 4 if code[max(0, start - 4):start] in _ENDBR else start
-            for address in range(seg.address + start, seg.address + at + 1):
-                exe.stubs.setdefault(address, name)
-            found = True
-        at = code.find(b"\xff\x25", at + 1)
-    return found
 
 
 def _tail_calls(exe: Executable, starts: set[int]) -> tuple[np.ndarray, np.ndarray]:
