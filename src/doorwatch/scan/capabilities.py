@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import yaml
@@ -14,7 +13,7 @@ from doorwatch.errors import DoorwatchError
 from doorwatch.model import Capability, Evidence
 from doorwatch.scan.binary import Executable
 from doorwatch.scan.flow import CodeMap, argv_writes, call_args_near, syscall_states
-from doorwatch.scan.rules import SYSCALL_FILE, CapabilityRule, Condition, RuleSet
+from doorwatch.scan.rules import SYSCALL_FILE, CapabilityRule, Condition, RuleSet, read_data
 
 MAX_CALL_SITES = 24  # per function: arguments are recovered at this many sites at most
 
@@ -138,7 +137,7 @@ class SyscallConvention:
 def syscall_conventions() -> dict[str, SyscallConvention]:
     """The packaged system call conventions and numbers, by architecture name."""
     try:
-        data = yaml.safe_load(resources.files("doorwatch.scan.data").joinpath(SYSCALL_FILE).read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_data(SYSCALL_FILE))
         conventions = {}
         for arch, spec in data["conventions"].items():
             column = data["numberings"].index(spec["numbering"])

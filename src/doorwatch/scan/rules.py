@@ -55,7 +55,8 @@ class RuleSet:
     call_functions: set[str] = field(default_factory=set)
 
 
-def _read(name: str) -> str:
+def read_data(name: str) -> str:
+    """The text of one of the packaged rule and data files."""
     return resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
 
 
@@ -106,10 +107,10 @@ def _condition(spec: dict, book: _PatternBook) -> Condition:
 @lru_cache(maxsize=1)
 def load_rules() -> RuleSet:
     """Load and compile the packaged rules (once per process)."""
-    capability_text, vocabulary_text = _read(CAPABILITY_FILE), _read(VOCABULARY_FILE)
+    capability_text, vocabulary_text = read_data(CAPABILITY_FILE), read_data(VOCABULARY_FILE)
     yar_names = sorted(p.name for p in resources.files(_DATA).iterdir() if p.name.endswith(".yar"))
-    yar_text = "\n".join(_read(name) for name in yar_names)
-    digest = hashlib.sha256("\0".join([capability_text, vocabulary_text, yar_text, _read(SYSCALL_FILE)]).encode()).hexdigest()[:16]
+    yar_text = "\n".join(read_data(name) for name in yar_names)
+    digest = hashlib.sha256("\0".join([capability_text, vocabulary_text, yar_text, read_data(SYSCALL_FILE)]).encode()).hexdigest()[:16]
     try:
         data = yaml.safe_load(capability_text)
         book = _PatternBook()
