@@ -780,11 +780,12 @@ _PYTHON_EXTRACTORS = {  # kind: (program name, module whose main() is its comman
     "UBIFS": ("ubireader_extract_files", "ubireader.scripts.ubireader_extract_files", "ubi-reader"),
 }
 # The module, and the standard modules its command-line parser loads on demand (click's
-# option suggestions, argparse's translations), are imported before privileges are dropped:
-# the interpreter and its packages may live where nobody may not read (a root-only home).
+# option suggestions: difflib; argparse's help formatter, built for every option: shutil;
+# its translations: gettext, locale), are imported before privileges are dropped: the
+# interpreter and its packages may live where nobody may not read (a root-only home).
 # The image is opened only after the drop.
 _EXTRACTOR_CHILD = """
-import difflib, errno, importlib, json, locale, os, resource, stat, sys
+import difflib, errno, gettext, importlib, json, locale, os, resource, shutil, stat, sys
 program, module, uid, file_bytes, memory_bytes, refused_path, *arguments = sys.argv[1:]
 main = importlib.import_module(module).main
 refused = open(refused_path, "w")
