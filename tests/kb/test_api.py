@@ -96,6 +96,16 @@ def test_registry_answer_for_an_uncurated_registrant(kb):
     assert answer.confidence == "registry" and answer.country == "FR"
 
 
+def test_ma_m_and_ma_s_blocks_answer_with_their_registrants_address(kb):
+    medium = kb.lookup("oui:20:85:93:B1:22:33")  # MA-M 20-85-93-B: IOG Products LLC, Chatsworth, California
+    small = kb.lookup("oui:70-B3-D5-00-1A-BC")  # MA-S 70-B3-D5-001: SOREDI touch systems GmbH, Germany
+    assert (medium.vendor, medium.country, medium.confidence) == ("IOG Products LLC", "US", "registry")
+    assert (small.vendor, small.country, small.confidence) == ("SOREDI touch systems GmbH", "DE", "registry")
+    assert "MA-M 208593B" in medium.source and "MA-S 70B3D5001" in small.source
+    # The rest of the shared OUI is the IEEE's own, not the block holder's.
+    assert kb.lookup("oui:70:B3:D5:F0:00:01").vendor != "SOREDI touch systems GmbH"
+
+
 def test_guess_is_labelled(kb):
     answer = kb.lookup("org:Shenzhen Qwzx Widget Factory")
     assert answer.country == "CN" and answer.confidence == "guess"

@@ -79,6 +79,29 @@ def test_update_takes_a_newer_copy_only(cli_env, tmp_path):
     assert sources.read_ids(in_use)[0]["1fff"] == "Example Test Vendor GmbH"
 
 
+def test_update_takes_a_longer_ieee_listing_only(cli_env, tmp_path):
+    packaged = (sources.DATA_DIR / "mam.txt").read_text(encoding="utf-8")
+    system = tmp_path / "system"
+    system.mkdir()
+    env = {**cli_env, "DOORWATCH_CACHE_DIR": str(tmp_path / "cache")}
+    # A listing with a block fewer than ours is older: left alone.
+    without_last_block = packaged[: packaged.rstrip().rindex("\n\n")] + "\n"
+    (system / "mam.txt").write_text(without_last_block, encoding="utf-8")
+    result = run(["kb", "update", "--from", str(system), "--format", "json"], env)
+    assert result.returncode == 0, result.stderr
+    assert {row["file"]: row["updated"] for row in json.loads(result.stdout)["files"]}["mam.txt"] is False
+    # A listing with a block of its own is newer: taken, and MAC addresses in the new block resolve to it.
+    new_block = ("02-00-00   (hex)\t\tExample Test Registrant Oy\n"
+                 "A00000-AFFFFF     (base 16)\t\tExample Test Registrant Oy\n"
+                 "\t\t\t\tTestikatu 1\n\t\t\t\tEspoo    02150\n\t\t\t\tFI\n\n")
+    (system / "mam.txt").write_text(packaged + "\n" + new_block.replace("02-00-00", "0C-EF-AF"), encoding="utf-8")
+    result = run(["kb", "update", "--from", str(system), "--format", "json"], env)
+    assert {row["file"]: row["updated"] for row in json.loads(result.stdout)["files"]}["mam.txt"] is True
+    result = run(["kb", "lookup", "oui:0C:EF:AF:A1:23:45", "--format", "json"], env)
+    answer = json.loads(result.stdout)["answers"][0]
+    assert (answer["vendor"], answer["country"], answer["confidence"]) == ("Example Test Registrant Oy", "FI", "registry")
+
+
 def test_update_rejects_a_missing_folder(cli_env, tmp_path):
     result = run(["kb", "update", "--from", str(tmp_path / "nope")], cli_env)
     assert result.returncode == 2 and "Traceback" not in result.stderr

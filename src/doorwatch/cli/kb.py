@@ -74,7 +74,8 @@ def update(
     format: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
-    """Refresh pci.ids, usb.ids and pnp.ids from the system's copies when those are newer (kept in the user cache)."""
+    """Refresh pci.ids, usb.ids, pnp.ids and the IEEE MA-M/MA-S listings (mam.txt, oui36.txt of ieee-data)
+    from the system's copies when those are newer (kept in the user cache)."""
     chosen = choose_format(format, FORMATS, output)
     if source is not None and not source.is_dir():
         fail(f"--from {source}: no such folder")

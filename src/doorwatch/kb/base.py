@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from doorwatch.model import Component
 
 KEY_SPACES = ("pci", "usb", "oui", "cpu", "arm", "pnp", "iana", "org")
+# Most specific block first; the registry listings (with addresses) before Wireshark's names ("oui_ms").
+OUI_TABLES = (("oui_iab", 9, "IEEE IAB"), ("oui_mas", 9, "IEEE MA-S"), ("oui_ms", 9, "IEEE MA-S"),
+              ("oui_mam", 7, "IEEE MA-M"), ("oui_ms", 7, "IEEE MA-M"), ("oui_l", 6, "IEEE MA-L"))
 # Place names, country names and legal forms that suggest a country; only ever reported as a guess.
 # Cues right less than about nine times in ten on the registry are left out: 'Hong Kong' (as often
 # mainland addresses), 's.r.o.' (Czech and Slovak alike), 'S.A.R.L.' (France, Switzerland, Luxembourg).
@@ -235,7 +238,7 @@ class KnowledgeBase:
             raise ValueError(f"bad key {key!r}: give an OUI (oui:00:1B:21) or a full MAC address")
         if int(digits[:2], 16) & 0x02:
             return Answer(key=key, note="locally administered address (randomised or assigned by software): no maker")
-        for table, length, label in (("oui_iab", 9, "IEEE IAB"), ("oui_ms", 9, "IEEE MA-S"), ("oui_ms", 7, "IEEE MA-M"), ("oui_l", 6, "IEEE MA-L")):
+        for table, length, label in OUI_TABLES:
             entry = self.index[table].get(digits[:length]) if len(digits) >= length else None
             if entry:
                 return self._registry_answer(key, entry, f"{label} {digits[:length]}")

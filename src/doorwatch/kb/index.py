@@ -43,7 +43,9 @@ def ids_path(name: str) -> Path:
 
 
 def is_newer(candidate: Path, current: Path) -> bool:
-    """By the files' Version headers; by modification time for files without one (pnp.ids)."""
+    """By the files' Version headers; IEEE listings by how many blocks they assign; else by modification time (pnp.ids)."""
+    if candidate.name in sources.IEEE_BLOCK_FILES:
+        return sources.count_ieee_blocks(candidate) > sources.count_ieee_blocks(current)
     candidate_version, current_version = sources.ids_version(candidate), sources.ids_version(current)
     if candidate_version and current_version:
         return candidate_version > current_version
@@ -51,7 +53,7 @@ def is_newer(candidate: Path, current: Path) -> bool:
 
 
 def source_paths() -> list[Path]:
-    paths = [ids_path(name) for name in IDS_FILES]
+    paths = [ids_path(name) for name in (*IDS_FILES, *sources.IEEE_BLOCK_FILES)]
     paths += [sources.DATA_DIR / name for name in sources.CURATED_FILES]
     paths += [sources.ieee_file("oui.txt"), sources.ieee_file("iab.txt")]
     paths += [path for path in sources.MANUF_PATHS if path.is_file()]
@@ -134,6 +136,7 @@ def build_index() -> dict[str, Any]:
     pci_vendors, pci_devices, pci_classes = sources.read_ids(ids_path("pci.ids"))
     usb_vendors, usb_products, _ = sources.read_ids(ids_path("usb.ids"))
     mal, iab = sources.read_ieee()
+    mam, mas = (sources.read_ieee_listing(ids_path(name), digits) for name, digits in sources.IEEE_BLOCK_FILES.items())
     index: dict[str, Any] = {
         "versions": {name: sources.ids_version(ids_path(name)) for name in IDS_FILES},
         "pci_vendors": pci_vendors,
@@ -144,10 +147,12 @@ def build_index() -> dict[str, Any]:
         "pnp": sources.read_pnp(ids_path("pnp.ids")),
         "oui_l": mal,
         "oui_iab": iab,
+        "oui_mam": mam,
+        "oui_mas": mas,
         "oui_ms": sources.read_manuf(),
     }
     index.update(_maker_tables(curated["makers"]))
-    index.update(_registry_names(mal, iab))
+    index.update(_registry_names(mal, iab, mam, mas))
     index["guess_model"] = guess.train(index["org_full"].values())
     for section in ("cpu", "arm", "products", "distributions", "modules", "firmware", "pypi", "domains"):
         index[section] = curated.get(section, [])
@@ -191,11 +196,11 @@ def _maker_tables(makers: list[dict[str, Any]]) -> dict[str, Any]:
     return {"makers": table, "maker_keys": keys, "maker_prefixes": prefixes, "owned": owned, "id_sources": id_sources}
 
 
-def _registry_names(mal: dict, iab: dict) -> dict[str, Any]:
+def _registry_names(*listings: dict) -> dict[str, Any]:
     """IEEE organisation names -> (spelling, country), by full key (majority) and core key (undisputed)."""
     by_full: dict[str, Counter] = defaultdict(Counter)
     spelling: dict[str, Counter] = defaultdict(Counter)
-    blocks = Counter([*mal.values(), *iab.values()])  # one organisation holds many blocks: normalise each name once
+    blocks = Counter(entry for listing in listings for entry in listing.values())  # one organisation holds many blocks: normalise each name once
     for (org, country), count in blocks.items():
         key = names.full_key(org)
         if key and country and key != "private":

@@ -15,7 +15,11 @@ from typing import Any
 
 DATA_DIR = Path(__file__).parent / "data"
 CURATED_FILES = ("makers.yaml", "platform.yaml", "software.yaml", "vendor_ids.tsv")
-# Wireshark's manuf file lists the MA-M (/28) and MA-S (/36) blocks netaddr lacks; used when present.
+# The IEEE MA-M (/28) and MA-S (/36) listings with registrant addresses, which netaddr lacks: shipped
+# (IEEE public listing, as Debian's ieee-data carries it) and refreshed by `kb update`, with the hex digits
+# that name a block in each.
+IEEE_BLOCK_FILES = {"mam.txt": 7, "oui36.txt": 9}
+# Wireshark's manuf file names blocks assigned after our listing (names only); used when present.
 MANUF_PATHS = (Path("/usr/share/wireshark/manuf"),)
 
 _HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
@@ -98,19 +102,27 @@ def ieee_file(name: str) -> Path:
 
 def read_ieee() -> tuple[dict[str, tuple[str, str | None]], dict[str, tuple[str, str | None]]]:
     """The IEEE registry netaddr ships: (MA-L 'XXXXXX' -> (org, country), IAB 'XXXXXXXXX' -> (org, country))."""
-    mal: dict[str, tuple[str, str | None]] = {}
-    iab: dict[str, tuple[str, str | None]] = {}
-    for name, table in (("oui.txt", mal), ("iab.txt", iab)):
-        text = ieee_file(name).read_text(encoding="utf-8", errors="replace").replace("\r", "")
-        for match in _IEEE_BLOCK.finditer(text):
-            prefix = match.group(1).replace("-", "")
-            org = match.group(2).strip()
-            address = [line.strip() for line in match.group(4).splitlines() if line.strip()]
-            country = address[-1] if address and re.fullmatch(r"[A-Z]{2}", address[-1]) else None
-            if table is iab:
-                prefix += match.group(3)[:3]
-            table[prefix] = (org, country)
-    return mal, iab
+    return read_ieee_listing(ieee_file("oui.txt"), 6), read_ieee_listing(ieee_file("iab.txt"), 9)
+
+
+def read_ieee_listing(path: Path, digits: int) -> dict[str, tuple[str, str | None]]:
+    """One IEEE public listing (oui.txt, iab.txt, mam.txt, oui36.txt): block prefix of `digits` hex digits -> (org, country).
+
+    A block's prefix is its 24-bit OUI followed by the leading digits of its range ('70-B3-D5' + '001000')."""
+    table: dict[str, tuple[str, str | None]] = {}
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
+    for match in _IEEE_BLOCK.finditer(text):
+        prefix = (match.group(1).replace("-", "") + match.group(3))[:digits]
+        address = [line.strip() for line in match.group(4).splitlines() if line.strip()]
+        country = address[-1] if address and re.fullmatch(r"[A-Z]{2}", address[-1]) else None
+        table[prefix] = (match.group(2).strip(), country)
+    return table
+
+
+def count_ieee_blocks(path: Path) -> int:
+    """How many blocks a listing assigns: the listings only grow, so more blocks means newer."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return sum(1 for line in handle if "(base 16)" in line)
 
 
 def read_manuf() -> dict[str, str]:

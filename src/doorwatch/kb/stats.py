@@ -60,7 +60,9 @@ def coverage(kb: "KnowledgeBase") -> dict:
     sources = {
         **{name: version or "no version" for name, version in index["versions"].items()},
         "ieee registry organisations": len(index["org_full"]),
-        "ieee ma-m/ma-s blocks": len(index["oui_ms"]),
+        "ieee ma-m blocks": len(index["oui_mam"]),
+        "ieee ma-s blocks": len(index["oui_mas"]),
+        "wireshark manuf ma-m/ma-s blocks": len(index["oui_ms"]),
     }
     return {"identifiers": identifiers, "curated": curated, "sources": sources}
 

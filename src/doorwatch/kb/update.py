@@ -1,4 +1,4 @@
-"""`doorwatch kb update`: take the system's pci.ids, usb.ids and pnp.ids when they are newer than ours."""
+"""`doorwatch kb update`: take the system's pci.ids, usb.ids, pnp.ids and IEEE MA-M/MA-S listings when newer than ours."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ SYSTEM_COPIES = {
     "pci.ids": ("/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/var/lib/pciutils/pci.ids", "/usr/share/pci.ids"),
     "usb.ids": ("/var/lib/usbutils/usb.ids", "/usr/share/misc/usb.ids", "/usr/share/hwdata/usb.ids", "/usr/share/usb.ids"),
     "pnp.ids": ("/usr/share/hwdata/pnp.ids", "/usr/share/misc/pnp.ids"),
+    # Debian and Ubuntu's ieee-data package.
+    "mam.txt": ("/usr/share/ieee-data/mam.txt",),
+    "oui36.txt": ("/usr/share/ieee-data/oui36.txt",),
 }
 
 
@@ -44,4 +47,6 @@ def _looks_valid(path: Path, name: str) -> bool:
     """Refuse a truncated or foreign file: it must parse to a sizeable vendor table."""
     if name == "pnp.ids":
         return len(sources.read_pnp(path)) > 100
+    if name in sources.IEEE_BLOCK_FILES:
+        return len(sources.read_ieee_listing(path, sources.IEEE_BLOCK_FILES[name])) > 100
     return len(sources.read_ids(path)[0]) > 100
