@@ -178,12 +178,16 @@ def test_formats_html_sarif_cyclonedx(laptop, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
     garbage_store = tmp_path / "garbage.sqlite"
     garbage_store.write_bytes(b"\x00not sqlite" * 50)
+    machine = tmp_path / "machine"
+    (machine / "etc").mkdir(parents=True)
+    (tmp_path / "empty").mkdir()
     for args in (
         ["audit", "--root", str(tmp_path / "nope")],
+        ["audit", "--root", str(tmp_path / "empty")],  # a folder that holds no machine
         ["audit", "--policy", str(tmp_path / "missing.yaml")],
-        ["audit", "--policy", "domestic-only", "--root", str(tmp_path)],  # needs --allow-origin
-        ["audit", "--root", str(tmp_path), "--store", str(garbage_store)],
-        ["audit", "--clearance", "cosmic", "--policy", "sensors-off", "--root", str(tmp_path), "--no-store"],
+        ["audit", "--policy", "domestic-only", "--root", str(machine)],  # needs --allow-origin
+        ["audit", "--root", str(machine), "--store", str(garbage_store)],
+        ["audit", "--clearance", "cosmic", "--policy", "sensors-off", "--root", str(machine), "--no-store"],
     ):
         result = doorwatch(*args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)

@@ -24,6 +24,10 @@ ImportOption = Annotated[
 ]
 
 
+# What a recorded machine has at least one of.
+MACHINE_TOP_FOLDERS = ("sys", "proc", "etc", "usr", "var")
+
+
 def read_machine(root: Path | None, imports: list[Path] | None) -> tuple["Inventory", dict[str, float]]:
     """The attributed inventory of the live machine, a recorded root, or imported files."""
     from doorwatch import audit as pipeline
@@ -37,4 +41,7 @@ def read_machine(root: Path | None, imports: list[Path] | None) -> tuple["Invent
         return pipeline.attribute(pipeline.inventory_from_imports(imports)), {}
     if root is not None and not root.is_dir():
         fail(f"--root {root}: no such directory")
+    if root is not None and not any((root / part).is_dir() for part in MACHINE_TOP_FOLDERS):
+        # An audit of a wrong folder would otherwise pass with nothing in it.
+        fail(f"--root {root}: no recorded machine there (none of {', '.join(f'{part}/' for part in MACHINE_TOP_FOLDERS)})")
     return pipeline.inventory(root or "/")

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from doorwatch.model import Component
 
 KEY_SPACES = ("pci", "usb", "oui", "cpu", "arm", "pnp", "iana", "org")
+EXAMPLE_KEYS = {"pci": "pci:8086", "usb": "usb:046d", "oui": "oui:00:1B:21", "cpu": "cpu:GenuineIntel", "arm": "arm:0x41",
+                "pnp": "pnp:LEN", "iana": "iana:674", "org": "org:Lenovo"}
 # Most specific block first; the registry listings (with addresses) before Wireshark's names ("oui_ms").
 OUI_TABLES = (("oui_iab", 9, "IEEE IAB"), ("oui_mas", 9, "IEEE MA-S"), ("oui_ms", 9, "IEEE MA-S"),
               ("oui_mam", 7, "IEEE MA-M"), ("oui_ms", 7, "IEEE MA-M"), ("oui_l", 6, "IEEE MA-L"))
@@ -170,8 +172,10 @@ class KnowledgeBase:
         """Answer one `space:value` key; raises ValueError on a key of unknown syntax."""
         space, _, value = key.partition(":")
         space = space.strip().lower()
-        if space not in KEY_SPACES or not value.strip():
+        if space not in KEY_SPACES:
             raise ValueError(f"unknown key {key!r}: use pci:VVVV, usb:VVVV, oui:XX:XX:XX, cpu:VENDOR_ID, arm:0xNN or org:NAME")
+        if not value.strip():
+            raise ValueError(f"bad key {key!r}: nothing after '{space}:', e.g. {EXAMPLE_KEYS[space]}")
         return getattr(self, f"_lookup_{space}")(key, value if space == "cpu" else value.strip())
 
     def lookup_cached(self, key: str) -> Answer:
@@ -205,7 +209,7 @@ class KnowledgeBase:
     def _lookup_id(self, key: str, space: str, value: str, names_table: dict, registry: str) -> Answer:
         ident = value.upper() if space == "pnp" else _hex4(value.split(":")[0])
         if ident is None:
-            raise ValueError(f"bad key {key!r}: a {space} vendor id is 4 hex digits, e.g. {space}:8086")
+            raise ValueError(f"bad key {key!r}: a {space} vendor id is 4 hex digits, e.g. {EXAMPLE_KEYS[space]}")
         invalid = self.index["invalid_ids"].get((space, ident))
         if invalid:
             reason, source = invalid
