@@ -258,6 +258,10 @@ def test_malformed_and_empty_files_are_errors_not_crashes(tmp_path, builds, rule
         target = _scan(path, rules)
         assert target.type in ("elf", "pe")
         assert target.sha256
+        assert target.errors, f"{name}: an incomplete file must say it could not be analysed whole"
+    whole = tmp_path / "whole"
+    whole.write_bytes(good)
+    assert _scan(whole, rules).errors == []
 
 
 def test_program_gains_capabilities_of_a_linked_library(tmp_path):

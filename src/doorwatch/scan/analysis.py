@@ -111,6 +111,8 @@ def _executable(path: Path, data: bytes, target: ScanTarget, rules: RuleSet, dee
         _scan_patterns(rules, data, target)
         return Outcome(target)
     target.arch = exe.arch.name if exe.arch else None
+    if exe.truncated:
+        target.errors.append(f"malformed or truncated: the headers point past the end of the file ({len(data)} bytes); only the bytes present were analysed")
     facts = Facts(imports=exe.imports, patterns=_scan_patterns(rules, data, target))
     if exe.arch is None:
         target.errors.append("instruction set not supported: capabilities from imports and strings only")

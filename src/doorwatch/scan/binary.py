@@ -52,6 +52,7 @@ class Executable:
     entry: int | None = None
     is_library: bool = False
     dynsym_names: list[str] = field(default_factory=list)
+    truncated: bool = False  # the headers describe bytes past the end of the file
 
     def _segment(self, address: int) -> Segment | None:
         for seg in self.loads:
@@ -125,7 +126,9 @@ def load_executable(path: Path, data: bytes) -> Executable:
         binary = lief.ELF.parse(str(path))
         if binary is None:
             raise NotExecutable("malformed ELF: LIEF could not parse it")
-        return _from_elf(path, data, binary)
+        with warnings.catch_warnings():  # LIEF warns on out-of-range enum values of malformed files
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _from_elf(path, data, binary)
     if data[:2] == b"MZ":
         binary = lief.PE.parse(str(path))
         if binary is None:
@@ -136,13 +139,12 @@ def load_executable(path: Path, data: bytes) -> Executable:
 
 def _from_elf(path: Path, data: bytes, binary) -> Executable:
     header = binary.header
-    with warnings.catch_warnings():  # LIEF warns on out-of-range header fields of malformed files
-        warnings.simplefilter("ignore", RuntimeWarning)
-        bits = 64 if header.identity_class == lief.ELF.Header.CLASS.ELF64 else 32
-        big = header.identity_data == lief.ELF.Header.ELF_DATA.MSB
+    bits = 64 if header.identity_class == lief.ELF.Header.CLASS.ELF64 else 32
+    big = header.identity_data == lief.ELF.Header.ELF_DATA.MSB
     arch = elf_arch(str(header.machine_type).split(".")[-1], bits, big)
     exe = Executable(path=path, data=data, format="elf", arch=arch, entry=binary.entrypoint or None)
     exe.is_library = header.file_type == lief.ELF.Header.FILE_TYPE.DYN and binary.has_interpreter is False
+    exe.truncated = _elf_truncated(header, binary, len(data))
     for seg in binary.segments:
         if (seg.type == lief.ELF.Segment.TYPE.LOAD and seg.physical_size and seg.file_offset < len(data)
                 and _addressable(seg.virtual_address, seg.physical_size)):
@@ -173,6 +175,15 @@ def _from_elf(path: Path, data: bytes, binary) -> Executable:
     if arch and arch.family == "mips":
         _mips_got(exe, binary, dynsyms)
     return exe
+
+
+def _elf_truncated(header, binary, size: int) -> bool:
+    """Whether the header tables or a loaded segment reach past the file's end (a cut-off download or dump)."""
+    ends = [header.program_header_offset + header.numberof_segments * header.program_header_size]
+    if header.numberof_sections:
+        ends.append(header.section_header_offset + header.numberof_sections * header.section_header_size)
+    ends += [seg.file_offset + seg.physical_size for seg in binary.segments if seg.type == lief.ELF.Segment.TYPE.LOAD]
+    return max(ends) > size
 
 
 def _text(name: str | bytes) -> str:
