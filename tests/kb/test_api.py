@@ -106,6 +106,19 @@ def test_ma_m_and_ma_s_blocks_answer_with_their_registrants_address(kb):
     assert kb.lookup("oui:70:B3:D5:F0:00:01").vendor != "SOREDI touch systems GmbH"
 
 
+def test_maintainer_and_vendor_fields_resolve_without_their_addresses(kb):
+    """dpkg's Maintainer and rpm's Vendor carry a mail or web address in angle brackets."""
+    assert kb.lookup("org:Microsoft Corporation <linux@microsoft.com>").vendor == "Microsoft"
+    red_hat = kb.lookup("org:Red Hat, Inc. <http://bugzilla.redhat.com/bugzilla>")
+    assert (red_hat.vendor, red_hat.country, red_hat.confidence) == ("Red Hat", "US", "curated")
+    assert kb.lookup("org:Ubuntu Developers <ubuntu-devel-discuss@lists.ubuntu.com>").vendor == "Canonical"
+
+
+def test_community_distribution_is_not_matched_to_a_namesake_company(kb):
+    centos = kb.lookup("org:CentOS")  # the IEEE registry lists an unrelated 'Centos, Inc.' in Taiwan
+    assert centos.country is None and centos.origin == "community"
+
+
 def test_guess_is_labelled(kb):
     answer = kb.lookup("org:Shenzhen Qwzx Widget Factory")
     assert answer.country == "CN" and answer.confidence == "guess"

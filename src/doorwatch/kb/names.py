@@ -31,7 +31,8 @@ PLACE_WORDS = frozenset(
     european asia pacific germany deutschland uk france india singapore malaysia""".split()
 )
 
-_BRACKETS = re.compile(r"[\[(][^\])]*[\])]")
+# Bracketed parts, including the "<mail or web address>" of package maintainer and vendor fields.
+_BRACKETS = re.compile(r"[\[(<][^\])>]*[\])>]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
