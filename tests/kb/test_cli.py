@@ -50,6 +50,9 @@ def test_stats(cli_env):
     pci = figures["identifiers"]["pci vendors"]
     assert pci["total"] > 2000 and pci["curated"] > 300
     assert figures["curated"]["products"] >= 200
+    for listing in ("ieee ma-m blocks", "ieee ma-s blocks"):  # the shipped listings answer with address countries
+        blocks = figures["identifiers"][listing]
+        assert blocks["total"] > 4000 and blocks["registry"] + blocks["curated"] > 0.95 * blocks["total"]
 
 
 def test_update_takes_a_newer_copy_only(cli_env, tmp_path):

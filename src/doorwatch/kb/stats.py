@@ -43,7 +43,9 @@ def coverage(kb: "KnowledgeBase") -> dict:
         "pci vendors": count(kb.lookup(f"pci:{vid}") for vid in index["pci_vendors"]),
         "usb vendors": count(kb.lookup(f"usb:{vid}") for vid in index["usb_vendors"]),
         "pnp codes": count(kb.lookup(f"pnp:{code}") for code in index["pnp"] if code.isalpha()),
-        "ieee ma-l blocks": _registry_blocks(kb),
+        "ieee ma-l blocks": _registry_blocks(kb, "oui_l"),
+        "ieee ma-m blocks": _registry_blocks(kb, "oui_mam"),
+        "ieee ma-s blocks": _registry_blocks(kb, "oui_mas"),
     }
     software = kb.software
     curated = {
@@ -60,17 +62,15 @@ def coverage(kb: "KnowledgeBase") -> dict:
     sources = {
         **{name: version or "no version" for name, version in index["versions"].items()},
         "ieee registry organisations": len(index["org_full"]),
-        "ieee ma-m blocks": len(index["oui_mam"]),
-        "ieee ma-s blocks": len(index["oui_mas"]),
         "wireshark manuf ma-m/ma-s blocks": len(index["oui_ms"]),
     }
     return {"identifiers": identifiers, "curated": curated, "sources": sources}
 
 
-def _registry_blocks(kb: "KnowledgeBase") -> dict[str, int]:
-    """MA-L blocks: curated when the registrant is a curated maker, else the registry's own address country."""
+def _registry_blocks(kb: "KnowledgeBase", table: str) -> dict[str, int]:
+    """IEEE blocks: curated when the registrant is a curated maker, else the registry's own address country."""
     tally: Counter = Counter()
-    for org, country in kb.index["oui_l"].values():
+    for org, country in kb.index[table].values():
         if kb.curated_maker(org):
             tally["curated"] += 1
         else:
