@@ -41,3 +41,8 @@ def test_guesses_are_right_more_often_than_not_and_labelled(kb):
 def test_normalisation_meets_legal_suffix_variants(kb):
     same = ["Realtek Semiconductor Corp.", "REALTEK SEMICONDUCTOR CORP", "Realtek Semiconductor Co., Ltd.", "Realtek"]
     assert {kb.lookup(f"org:{name}").vendor for name in same} == {"Realtek Semiconductor"}
+
+
+def test_spelt_out_initials_meet_the_joined_name(kb):
+    assert kb.lookup("org:L G Electronics, Inc.").vendor == kb.lookup("org:LG Electronics").vendor == "LG Electronics"
+    assert kb.lookup("org:L.G. Electronics").country == "KR"

@@ -41,10 +41,24 @@ def _ascii_lower(name: str) -> str:
     return folded.lower().replace("&", " and ").replace("+", " plus ")
 
 
+def _join_initials(words: list[str]) -> list[str]:
+    """Spelt-out initials become one word: 'L G Electronics' and 'LG Electronics' meet, 'A-S' is 'as'."""
+    joined: list[str] = []
+    after_initial = False
+    for word in words:
+        initial = len(word) == 1 and word.isalpha()
+        if initial and after_initial:
+            joined[-1] += word
+        else:
+            joined.append(word)
+        after_initial = initial
+    return joined
+
+
 def _tokens(name: str) -> list[str]:
     # "Co.,Ltd" and "Co.Ltd." first become separate words, then legal forms fall off the end.
     text = _NON_WORD.sub(" ", _ascii_lower(name).replace(".", " "))
-    words = text.split()
+    words = _join_initials(text.split())
     while words and words[-1] in LEGAL_FORMS:
         words.pop()
     while words and words[0] == "the":
