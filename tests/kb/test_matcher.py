@@ -46,3 +46,11 @@ def test_normalisation_meets_legal_suffix_variants(kb):
 def test_spelt_out_initials_meet_the_joined_name(kb):
     assert kb.lookup("org:L G Electronics, Inc.").vendor == kb.lookup("org:LG Electronics").vendor == "LG Electronics"
     assert kb.lookup("org:L.G. Electronics").country == "KR"
+
+
+def test_a_branch_registration_places_only_a_guess(kb):
+    """'Jabil Circuit (Shanghai) Ltd.' is in the registry, Jabil itself is American: a branch's address is no fact."""
+    matcher = uncurated_names(kb)
+    branch = matcher.lookup("org:Jabil Circuit Inc")
+    assert branch.confidence == "guess" and "branch" in branch.source
+    assert matcher.lookup("org:Nikon Corp.").confidence == "name-match"

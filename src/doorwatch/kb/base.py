@@ -332,6 +332,9 @@ class KnowledgeBase:
             key = names.full_key(part)
             if key in index["org_full"]:
                 org, country = index["org_full"][key]
+                if "(" in org and "(" not in part:
+                    # 'Foo (Shanghai) Ltd' is a branch: it places the branch, and only sometimes the firm.
+                    return (name, country), Confidence.GUESS.value, f"the IEEE registry lists a branch of that name, {org!r}"
                 return (org, country), Confidence.NAME_MATCH.value, f"IEEE registry organisation {org!r}"
         hint = country_hint(name)
         if hint:
