@@ -1,7 +1,7 @@
 """Coverage and precision of the provenance knowledge base.
 
 Prints, for the PCI vendors seen in real machines (linux-hardware.org "PCI Devices Population",
-CC BY 4.0, via ../shared/data/pci-vendor-population.tsv), for all of pci.ids and usb.ids: how many
+CC BY 4.0, via ../shared/data/pci-vendor-population.tsv), for all of pci.ids, usb.ids and pnp.ids: how many
 resolve to a maker and a country, by confidence, by vendors and weighted by devices seen. Then the
 precision of the name matcher and of the wording guesses on the hand-labelled sample, and the
 wording model's held-out precision on IEEE registry names. Peer: the names pciutils can give
@@ -70,6 +70,8 @@ def main() -> int:
     for space in ("pci", "usb"):
         vendors = kb.index[f"{space}_vendors"]
         table(f"All {space}.ids vendors ({len(vendors)})", Counter(level(kb.lookup(f"{space}:{v}")) for v in vendors), len(vendors))
+    codes = [code for code in kb.index["pnp"] if code.isalpha()]  # pnp.ids also lists a few malformed codes
+    table(f"All pnp.ids EDID/PNP codes ({len(codes)})", Counter(level(kb.lookup(f"pnp:{code}")) for code in codes), len(codes))
 
     labelled = [line.split("\t") for line in SAMPLE.read_text().splitlines() if line and not line.startswith(("#", "name\t"))]
     print(f"\nHand-labelled sample ({len(labelled)} vendor names):")
