@@ -120,9 +120,11 @@ def read_ieee_listing(path: Path, digits: int) -> dict[str, tuple[str, str | Non
 
 
 def count_ieee_blocks(path: Path) -> int:
-    """How many blocks a listing assigns: the listings only grow, so more blocks means newer."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return sum(1 for line in handle if "(base 16)" in line)
+    """How many blocks a listing assigns: the listings only grow, so more blocks means newer.
+
+    Counted in the raw bytes: every load of the index asks this of a refreshed listing, and
+    decoding 800 kB line by line took eight times as long."""
+    return path.read_bytes().count(b"(base 16)")
 
 
 def read_manuf() -> dict[str, str]:
